@@ -1,0 +1,1 @@
+"""Representation comparison: matching, sparse prediction, spectral groups, CKA."""

@@ -1,0 +1,1 @@
+"""Offline-first data: bundled sets, synthetic generators and the download registry."""

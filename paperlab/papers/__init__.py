@@ -1,0 +1,1 @@
+"""One module per paper: its models, then the experiment functions its notebook calls."""

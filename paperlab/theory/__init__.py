@@ -1,0 +1,1 @@
+"""Theory kernels and curves: NNGP/NTK, RG flow, random-feature risk."""

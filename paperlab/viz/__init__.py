@@ -1,0 +1,1 @@
+"""Figure helpers: one style, attention maps, curves, alignments, widgets."""

@@ -1,0 +1,48 @@
+"""Re-execute notebooks in place in fast mode, the way CI runs them, and print each one's wall time.
+
+    python scripts/run_notebooks.py                      # every notebook
+    python scripts/run_notebooks.py notebooks/01_*.ipynb # some
+
+Run this before committing a notebook: the stored outputs are what nbval compares.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from paperlab.notebooks import execute  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("paths", nargs="*", type=Path, help="notebooks (default: all in notebooks/)")
+    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    args = ap.parse_args(argv)
+    paths = args.paths or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    os.environ.update(PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    times, failed = [], []
+    for path in paths:
+        t0 = time.time()
+        try:
+            execute(path, path, timeout=args.timeout, strip_ids=True)
+        except Exception as exc:  # report and go on to the next notebook
+            failed.append(path)
+            print(f"FAILED {path.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}")
+        dt = time.time() - t0
+        times.append((dt, path.name))
+        print(f"{dt:6.1f} s  {path.name}", flush=True)
+    print(f"total {sum(t for t, _ in times):.1f} s over {len(times)} notebooks; slowest:")
+    for dt, name in sorted(times, reverse=True)[:5]:
+        print(f"  {dt:6.1f} s  {name}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
