@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     if lint.returncode:
         print("ruff found problems (fix them, or `ruff check --fix`)")
         return lint.returncode
-    env = dict(os.environ, PAPERLAB_MODE="fast", MPLBACKEND="Agg")
+    env = dict(os.environ, PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0")
     code = subprocess.run([sys.executable, "-m", "pytest", *argv], env=env).returncode
     print(f"test suite wall time: {time.time() - t0:.0f} s")
     if code == 5:

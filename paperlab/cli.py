@@ -1,0 +1,109 @@
+"""The ``paperlab`` command: list the papers, run a notebook headlessly, render the circuit diagrams.
+
+    paperlab list [--group G]
+    paperlab run SLUG [--full] [--out DIR]
+    paperlab diagrams [--out DIR] [--only SLUG ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from paperlab import catalog
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    papers = [p for p in catalog.PAPERS if args.group is None or p.group == args.group]
+    width = max(len(p.slug) for p in papers)
+    print(f"{'#':>2}  {'slug':<{width}}  {'group':<16}  nb  title")
+    for p in papers:
+        mark = "✓" if p.has_notebook else "·"
+        title = p.title if len(p.title) <= 70 else p.title[:67] + "..."
+        print(f"{p.number:>2}  {p.slug:<{width}}  {p.group:<16}  {mark:<2}  {title}")
+    done = sum(p.has_notebook for p in papers)
+    print(f"{len(papers)} papers, {done} with a notebook")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from paperlab.notebooks import execute, save_figures
+
+    paper = catalog.get(args.slug)
+    if not paper.has_notebook:
+        print(f"paper {paper.number:02d} {paper.slug} has no notebook yet ({paper.notebook.name})", file=sys.stderr)
+        return 1
+    out = Path(args.out).resolve()
+    if out == paper.notebook.parent.resolve():
+        print("--out must not be notebooks/: `paperlab run` never rewrites the notebooks", file=sys.stderr)
+        return 2
+    os.environ["PAPERLAB_MODE"] = "full" if args.full else "fast"
+    os.environ.setdefault("PAPERLAB_PROGRESS", "0")
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    dst = out / paper.notebook.name
+    print(f"running {paper.notebook.name} in {os.environ['PAPERLAB_MODE']} mode ...", flush=True)
+    t0 = time.time()
+    try:
+        nb = execute(paper.notebook, dst, timeout=args.timeout, cwd=paper.notebook.parent)
+    except Exception as exc:
+        print(f"failed after {time.time() - t0:.0f} s: {type(exc).__name__}; partial notebook in {dst}", file=sys.stderr)
+        return 1
+    figures = save_figures(nb, out / "figures", paper.notebook.stem)
+    print(f"done in {time.time() - t0:.0f} s")
+    print(f"notebook: {dst}")
+    print(f"figures:  {len(figures)} in {out / 'figures'}")
+    return 0
+
+
+def _cmd_diagrams(args: argparse.Namespace) -> int:
+    from paperlab.diagrams import render_all
+
+    only = [catalog.get(s).slug for s in args.only] if args.only else None
+    paths = render_all(Path(args.out), only=only)
+    for path in paths:
+        print(path)
+    print(f"{len(paths)} files in {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    ap = argparse.ArgumentParser(prog="paperlab", description="Guided notebooks for deep-learning papers.")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("list", help="table of all papers and whether their notebook exists")
+    p.add_argument("--group", choices=catalog.GROUPS, help="only this group")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("run", help="execute a paper's notebook headlessly into an output folder")
+    p.add_argument("slug", help="paper slug, notebook stem or number (see `paperlab list`)")
+    p.add_argument("--full", action="store_true", help="full mode: the figure reproduction (slow; GPU if present)")
+    p.add_argument("--out", default="paperlab-out", help="output folder (default: ./paperlab-out)")
+    p.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("diagrams", help="render the circuit diagram of every paper notebook (DOT + SVG)")
+    p.add_argument("--out", default="diagrams", help="output folder (default: diagrams)")
+    p.add_argument("--only", nargs="+", metavar="SLUG", help="only these papers")
+    p.set_defaults(func=_cmd_diagrams)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``paperlab`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except catalog.UnknownPaper as exc:
+        print(f"paperlab: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # `paperlab list | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+import paperlab
+from paperlab import config
+
+
+def test_setup_prints_one_line_and_seeds(capsys, monkeypatch):
+    monkeypatch.delenv("PAPERLAB_MODE", raising=False)
+    cfg = paperlab.setup(seed=3)
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "mode=fast" in out[0] and "seed=3" in out[0]
+    a = (random.random(), np.random.rand(), torch.rand(1).item())
+    paperlab.setup(seed=3, verbose=False)
+    assert a == (random.random(), np.random.rand(), torch.rand(1).item())
+    assert cfg.fast and not cfg.full and cfg.pick(1, 2) == 1
+
+
+def test_mode_from_environment(monkeypatch):
+    monkeypatch.setenv("PAPERLAB_MODE", "full")
+    cfg = paperlab.setup(verbose=False)
+    assert cfg.full and cfg.pick(fast=1, full=2) == 2
+    monkeypatch.setenv("PAPERLAB_MODE", "turbo")
+    with pytest.raises(ValueError, match="PAPERLAB_MODE"):
+        paperlab.setup(verbose=False)
+
+
+def test_bad_arguments_name_themselves():
+    with pytest.raises(ValueError, match="mode"):
+        paperlab.setup(mode="slow", verbose=False)
+    with pytest.raises(ValueError, match="seed"):
+        paperlab.setup(seed=-1, verbose=False)
+    with pytest.raises(ValueError, match="device"):
+        paperlab.setup(device="tpu", verbose=False)
+
+
+def test_cache_dir_is_movable(tmp_path, monkeypatch):
+    monkeypatch.setenv("PAPERLAB_CACHE", str(tmp_path / "c"))
+    assert config.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+    assert paperlab.setup(verbose=False).cache_dir == tmp_path / "c"
+
+
+def test_device_choice(monkeypatch):
+    monkeypatch.setenv("PAPERLAB_DEVICE", "cpu")
+    assert config.pick_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert config.pick_device("auto") == torch.device("cuda")
