@@ -1,0 +1,116 @@
+"""Diagrams of the papers' models: ``for_paper(slug)`` and ``render_all(folder)`` (``paperlab diagrams``)."""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from paperlab import catalog
+from paperlab.diagrams.ir import Diagram
+from paperlab.diagrams.render import to_svg
+from paperlab.diagrams.tracer import trace
+
+HOME_PAPER = "neural_circuit_diagrams"  # the canonical diagrams belong to its notebook
+
+
+def _example(slug: str) -> tuple[nn.Module, tuple[Any, ...], Any]:
+    paper = catalog.get(slug)
+    mod = importlib.import_module(paper.module)
+    fn = getattr(mod, "diagram_example", None)
+    if fn is None:
+        raise ValueError(
+            f"{paper.module} has no diagram_example(); add one that returns (module, example_inputs_tuple, axes) "
+            "(see CONTRIBUTING.md, 'The module')"
+        )
+    with torch.random.fork_rng(devices=[]):  # building the example must not move the notebook's RNG
+        torch.manual_seed(0)
+        result = fn()
+    if not (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], nn.Module)):
+        raise ValueError(f"{paper.module}.diagram_example() must return (module, example_inputs_tuple, axes_or_None)")
+    module, inputs, axes = result
+    return module, tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,), axes
+
+
+def for_paper(slug: str, **options: Any) -> Diagram:
+    """The circuit diagram of a paper's model, from ``paperlab.papers.<slug>.diagram_example()``.
+
+    ``options`` go to :func:`paperlab.diagrams.trace` (``depth=``, ``roll=``, ``hide_param_free=``).
+    """
+    paper = catalog.get(slug)
+    module, inputs, axes = _example(paper.slug)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(0)
+            d = trace(module, *inputs, axes=axes, **options)
+    finally:
+        module.train(was_training)
+    d.title = f"{paper.number:02d} · {paper.title}"
+    return d
+
+
+def _has_example(slug: str) -> bool:
+    try:
+        mod = importlib.import_module(catalog.get(slug).module)
+    except ImportError:
+        return False
+    return callable(getattr(mod, "diagram_example", None))
+
+
+def targets(only: Sequence[str] | None = None) -> dict[str, Callable[[], Diagram]]:
+    """File stem -> diagram builder, for every paper with a notebook and a ``diagram_example``.
+
+    With ``only`` (slugs), just those papers (notebook or not); the canonical diagrams come along
+    when ``only`` is None or names paper 18.
+    """
+    if only is not None and (isinstance(only, str) or not all(isinstance(s, str) for s in only)):
+        raise ValueError(f"only must be a list of paper slugs or None; got {only!r}")
+    wanted = None if only is None else {catalog.get(s).slug for s in only}
+    out: dict[str, Callable[[], Diagram]] = {}
+    for paper in catalog.PAPERS:
+        if wanted is None and not paper.has_notebook or wanted is not None and paper.slug not in wanted:
+            continue
+        if _has_example(paper.slug):
+            out[f"{paper.number:02d}_{paper.slug}"] = lambda s=paper.slug: for_paper(s)
+    if wanted is None or HOME_PAPER in wanted:
+        from paperlab.diagrams.canonical import CANONICAL
+
+        for name, build in CANONICAL.items():
+            out[f"canonical_{name}"] = build
+    return out
+
+
+def render_all(out_dir: Path, only: list[str] | None = None) -> list[Path]:
+    """Write ``NN_slug.dot``/``.svg`` for each paper (see :func:`targets`) and the canonical diagrams.
+
+    Prints nothing; returns the written paths. A paper whose example fails is reported in one
+    ``RuntimeError`` after the others are written.
+    """
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    errors: list[str] = []
+    for stem, build in targets(only).items():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                d = build()
+            dot = d.to_dot()
+            svg = to_svg(dot)
+        except Exception as exc:
+            errors.append(f"{stem}: {type(exc).__name__}: {exc}")
+            continue
+        for suffix, text in ((".dot", dot), (".svg", svg)):
+            path = out_dir / f"{stem}{suffix}"
+            path.write_text(text, encoding="utf-8")
+            written.append(path)
+    if errors:
+        raise RuntimeError("some diagrams could not be drawn:\n  " + "\n  ".join(errors))
+    return written

@@ -1,0 +1,203 @@
+"""DOT for a circuit diagram, and SVG through graphviz's ``dot``.
+
+The drawing follows Abbott's grammar as far as graphviz allows: columns left to right
+(``rankdir=LR``); every wire is its own edge from port to port, and each box is an HTML table
+with one port row per axis, labelled ``name=size`` where the wire starts; wires that a box does
+not touch run beside it (a thin line, not through the box); learned maps are shaded boxes with
+a bold **L** and their name; softmax is a triangle on the axis it normalises; copy is a dot;
+members of a tuple are separated by dashed lines; module calls are clusters (×N when rolled).
+Nodes and edges carry ``class`` attributes, which graphviz copies into the SVG.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import defaultdict
+
+from paperlab.diagrams.ir import Axis, Diagram, Node, Scope
+
+INSTALL_HINT = (
+    "graphviz's `dot` program is needed to draw SVG (the DOT text is still available via .to_dot()). "
+    "Install it with one of: `sudo apt-get install graphviz` (Debian/Ubuntu), "
+    "`conda install -c conda-forge graphviz` (conda), `brew install graphviz` (macOS); "
+    "the Python side is `pip install graphviz`."
+)
+
+_FILL = {"linear": "#cfe0f5", "block": "#e8eef7", "generic": "#fde2e2", "reindex": "#f2f2f2", "add": "#ffffff",
+         "contraction": "#fff4d6", "reduce": "#fff4d6", "elementwise": "#ffffff", "softmax": "#ffffff"}
+_LEARNED_FILL = "#cfe0f5"
+
+
+class DotMissing(RuntimeError):
+    """graphviz's ``dot`` binary (or the ``graphviz`` Python package) is not installed."""
+
+
+def _e(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _small(text: str, size: int = 8, color: str = "#333333") -> str:
+    return f'<FONT POINT-SIZE="{size}" COLOR="{color}">{_e(text)}</FONT>'
+
+
+def _port(kind: str, slot: int, ax: Axis | None) -> str:
+    return f"{kind}{slot}a{ax.id}" if ax is not None else f"{kind}{slot}s"
+
+
+def _center(n: Node) -> str:
+    rep = f" ×{n.repeat}" if n.repeat > 1 and n.kind == "block" else ""
+    note = n.meta.get("note")
+    extra = f"<BR/>{_small(note, 7)}" if note else ""
+    if n.kind == "linear":
+        return f"<B>L</B><SUP>{_e(n.label)}</SUP>{extra}"
+    if n.kind == "softmax":
+        ax = n.meta.get("axis")
+        under = _small(f"softmax {ax.display}" if isinstance(ax, Axis) else n.label, 7)
+        return f'<FONT POINT-SIZE="16">▷</FONT><BR/>{under}'
+    if n.kind == "copy":
+        return '<FONT POINT-SIZE="12">●</FONT>'
+    if n.kind == "block":
+        path = n.meta.get("path", "")
+        sub = f"<BR/>{_small(path, 7)}" if path else ""
+        return f"<B>{_e(n.label)}{rep}</B>{sub}{extra}"
+    if n.kind == "generic":
+        return f"{_e(n.label)} ?"
+    return f"{_e(n.label)}{extra}"
+
+
+def _cell(port: str | None, text: str = "", align: str = "LEFT") -> str:
+    p = f' PORT="{port}"' if port else ""
+    body = _small(text) if text else ""
+    return f'<TD{p} ALIGN="{align}" HEIGHT="14">{body}</TD>'
+
+
+_SEP = '<TD HEIGHT="3" SIDES="B" BORDER="1" STYLE="dashed" COLOR="#888888"></TD>'
+
+
+def _column(n: Node, side: str, skip: set[tuple[int, int]], labelled: bool) -> list[str]:
+    tensors = n.inputs if side == "i" else n.outputs
+    cells: list[str] = []
+    for slot, t in enumerate(tensors):
+        rows = [a for a in t.axes if (slot, a.id) not in skip]
+        if slot and cells and rows:
+            cells.append(_SEP)
+        for ax in rows:
+            cells.append(_cell(_port(side, slot, ax), ax.label if labelled else ""))
+        if not t.axes:  # a scalar still gets a port so that its edge has an end
+            cells.append(_cell(_port(side, slot, None), "scalar" if labelled else ""))
+    return cells
+
+
+def _table(n: Node) -> str:
+    head = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+    if n.kind in ("input", "output"):
+        side = "o" if n.kind == "input" else "i"
+        tensors = n.outputs if n.kind == "input" else n.inputs
+        names = n.meta.get("names") or (["out"] if len(tensors) == 1 else [f"out{k}" for k in range(len(tensors))])
+        rows = []
+        for slot, t in enumerate(tensors):
+            if slot:
+                rows.append(f"<TR>{_SEP}{_SEP}</TR>")
+            axes = t.axes or [None]
+            for r, ax in enumerate(axes):
+                port = _cell(_port(side, slot, ax), ax.label if ax else "scalar")
+                name = (f'<TD ROWSPAN="{len(axes)}" BGCOLOR="#eeeeee"><B>{_e(names[slot] if slot < len(names) else "")}'
+                        f"</B></TD>") if r == 0 else ""
+                rows.append(f"<TR>{name}{port}</TR>" if n.kind == "input" else f"<TR>{port}{name}</TR>")
+        return head + "".join(rows) + "</TABLE>"
+    beside_ids = {a.id for a in n.beside}
+    first_in = n.inputs[0].axes if n.inputs else ()
+    box_at = next((k for k, a in enumerate(first_in) if a.id not in beside_ids), len(first_in))
+    before = {a.id for a in first_in[:box_at]}
+    beside_rows, after_rows = [], []
+    skip_in: set[tuple[int, int]] = set()
+    skip_out: set[tuple[int, int]] = set()
+    for ax in n.beside:
+        i_slot = next((k for k, t in enumerate(n.inputs) if any(a is ax for a in t.axes)), None)
+        o_slot = next((k for k, t in enumerate(n.outputs) if any(a is ax for a in t.axes)), None)
+        if i_slot is None or o_slot is None:
+            continue
+        skip_in.add((i_slot, ax.id))
+        skip_out.add((o_slot, ax.id))
+        (beside_rows if ax.id in before else after_rows).append(
+            f"<TR>{_cell(_port('i', i_slot, ax))}<TD>{_small('───', 8, '#999999')}</TD>"
+            f"{_cell(_port('o', o_slot, ax), ax.label)}</TR>"
+        )
+    left = _column(n, "i", skip_in, labelled=False)
+    right = _column(n, "o", skip_out, labelled=n.kind != "copy")
+    rows_n = max(len(left), len(right), 1)
+    left += ["<TD></TD>"] * (rows_n - len(left))
+    right += ["<TD></TD>"] * (rows_n - len(right))
+    fill = _LEARNED_FILL if n.learned else _FILL.get(n.kind, "#ffffff")
+    border = "0" if n.kind in ("softmax", "copy") else "2" if n.kind == "block" else "1"
+    style = ' STYLE="rounded"' if n.kind in ("elementwise", "add", "block") else ""
+    bg = "" if n.kind in ("softmax", "copy") else f' BGCOLOR="{fill}"'
+    center = f'<TD ROWSPAN="{rows_n}" BORDER="{border}"{style}{bg} CELLPADDING="4">{_center(n)}</TD>'
+    box_rows = [f"<TR>{left[0]}{center}{right[0]}</TR>"] + [f"<TR>{a}{b}</TR>" for a, b in zip(left[1:], right[1:], strict=True)]
+    return head + "".join(beside_rows + box_rows + after_rows) + "</TABLE>"
+
+
+def _node_line(n: Node) -> str:
+    cls = f"op-{n.kind}" + (" learned" if n.learned else "")
+    tip = f"{n.kind}: {n.label}" + (f" ({n.flops * n.repeat:,} FLOPs)" if n.flops else "")
+    return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n)}>];'
+
+
+def to_dot(d: Diagram) -> str:
+    """The DOT text of a diagram (deterministic: ids come from the trace order)."""
+    lines = [
+        "digraph circuit {",
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.12, ranksep=0.3, newrank=true,'
+        f' labelloc=t, label=<<B>{_e(d.title)}</B>>, class="circuit"];',
+        '  node [shape=plaintext, fontname="Helvetica", fontsize=10, margin=0];',
+        '  edge [arrowhead=none, color="#555555", penwidth=1.0];',
+    ]
+    tree: dict[tuple[Scope, ...], list[Node]] = defaultdict(list)
+    children: dict[tuple[Scope, ...], list[tuple[Scope, ...]]] = defaultdict(list)
+    for n in d.nodes:
+        tree[n.scope].append(n)
+        for k in range(1, len(n.scope) + 1):
+            parent, me = n.scope[: k - 1], n.scope[:k]
+            if me not in children[parent]:
+                children[parent].append(me)
+    counter = [0]
+
+    def emit(scope: tuple[Scope, ...], indent: str) -> None:
+        for n in tree.get(scope, []):
+            lines.append(indent + _node_line(n))
+        for child in children.get(scope, []):
+            own = child[-1]
+            if not children.get(child) and len(tree.get(child, [])) == 1 and d.repeats.get(own, 1) == 1:
+                lines.append(indent + _node_line(tree[child][0]))  # a leaf module (Linear, ReLU): no fence
+                continue
+            counter[0] += 1
+            rep = d.repeats.get(own, 1)
+            title = _e(own.title) + (f" <B>×{rep}</B>" if rep > 1 else "")
+            lines.append(f'{indent}subgraph cluster_{counter[0]} {{')
+            lines.append(f'{indent}  graph [label=<{title}>, class="module", style="rounded,dashed", color="#7a8aa6",'
+                         ' fontsize=9, labeljust=l];')
+            emit(child, indent + "  ")
+            lines.append(indent + "}")
+
+    emit((), "  ")
+    for e in d.edges():
+        src = f"n{e.src.id}:{_port('o', e.src_slot, e.axis)}:e"
+        dst = f"n{e.dst.id}:{_port('i', e.dst_slot, e.axis)}:w"
+        tip = e.axis.label if e.axis is not None else "scalar"
+        lines.append(f'  {src} -> {dst} [class="wire" tooltip="{_e(tip)}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def to_svg(dot: str) -> str:
+    """Render DOT text to SVG with graphviz (``DotMissing`` says how to install it)."""
+    try:
+        import graphviz
+    except ImportError as exc:  # pragma: no cover - graphviz is a dependency
+        raise DotMissing(INSTALL_HINT) from exc
+    try:
+        svg = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+    except graphviz.ExecutableNotFound as exc:
+        raise DotMissing(INSTALL_HINT) from exc
+    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)

@@ -1,0 +1,271 @@
+"""Neural circuit diagrams: the checks that need no pixels (NEURAL_CIRCUIT_DIAGRAMS.md)."""
+
+from __future__ import annotations
+
+import math
+import re
+import shutil
+import sys
+import types
+import warnings
+import xml.etree.ElementTree as ET
+from math import prod
+
+import pytest
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from paperlab.diagrams import MATMUL_KINDS, DiagramWarning, DotMissing, for_paper, trace
+from paperlab.diagrams.canonical import MultiHeadAttention, TransformerBlock
+
+torch.set_num_threads(1)
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz `dot` not installed")
+LABEL = re.compile(r"^[^=\s]+=\d+$")
+
+
+class LinearMHA(nn.Module):
+    """Multi-head attention written with nn.Linear + einsum + softmax (the issue's test case)."""
+
+    def __init__(self, m: int = 128, k: int = 16, h: int = 4) -> None:
+        super().__init__()
+        self.k, self.h = k, h
+        self.q, self.kk, self.v = (nn.Linear(m, k * h) for _ in range(3))
+        self.o = nn.Linear(k * h, m)
+
+    def forward(self, e: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        y, n = e.shape[0], x.shape[0]
+        q = self.q(e).view(y, self.k, self.h)
+        k = self.kk(x).view(n, self.k, self.h)
+        v = self.v(x).view(n, self.k, self.h)
+        a = (torch.einsum("ykh,xkh->yxh", q, k) / math.sqrt(self.k)).softmax(dim=1)
+        return self.o(torch.einsum("yxh,xkh->ykh", a, v).reshape(y, -1))
+
+
+def _mha_inputs() -> tuple[torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    return torch.randn(20, 128), torch.randn(22, 128)
+
+
+@pytest.mark.parametrize("model", [LinearMHA, MultiHeadAttention])
+def test_mha_counts(model: type[nn.Module]) -> None:
+    d = trace(model(), *_mha_inputs(), axes=["y m", "x m"])
+    c = d.counts()
+    assert (c["linear"], c["contraction"], c["softmax"], c["copy"]) == (4, 2, 1, 1)
+
+
+def test_mha_labels_and_axes() -> None:
+    d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
+    wires = sum(len(t.axes) or 1 for n in d.nodes for t in n.inputs)
+    assert len(d.edges()) == wires
+    for n in d.nodes:
+        for t in (*n.inputs, *n.outputs):
+            assert all(LABEL.match(a.label) for a in t.axes), t
+    first, second = d.find("contraction")
+    assert [a.name for a in first.outputs[0].axes] == ["y", "x", "h"]  # after QKᵀ the k axis is gone
+    assert "k" not in {a.name for a in first.outputs[0].axes}
+    assert [a.name for a in second.outputs[0].axes] == ["y", "k", "h"]
+    soft = d.find("softmax")[0]
+    assert soft.meta["axis"].name == "x" and {a.name for a in soft.beside} == {"y", "h"}
+    for node in d.find("linear"):  # broadcast wires run past unchanged (same wire object)
+        assert node.beside and all(any(a is b for b in node.outputs[0].axes) for a in node.beside)
+        assert all(any(a is b for b in node.inputs[0].axes) for a in node.beside)
+    assert d.nodes[-1].inputs[0].shape == (20, 128)
+
+
+def test_numel_matches_trace() -> None:
+    seen: dict[tuple[int, ...], int] = {}
+    model = TransformerBlock()
+    x = torch.randn(2, 10, 64)
+
+    def record(mod: nn.Module, args: tuple, out: torch.Tensor) -> None:
+        seen[tuple(out.shape)] = out.numel()
+
+    for sub in model.modules():
+        sub.register_forward_hook(record)
+    d = trace(model, x, axes="b t m")
+    for n in d.nodes:
+        for t in n.outputs:
+            assert t.numel == prod(t.shape)
+    assert d.nodes[-1].inputs[0].numel == model(x).numel()
+
+
+def _torch_flops(model: nn.Module, *inputs: torch.Tensor) -> int:
+    with FlopCounterMode(display=False) as fc:
+        model(*inputs)
+    return fc.get_total_flops()
+
+
+class SmallCNN(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.c1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.c2 = nn.Conv2d(8, 16, 3, stride=2, dilation=2, padding=2)
+        self.up = nn.ConvTranspose2d(16, 4, 2, stride=2)
+        self.fc = nn.Linear(4 * 16 * 16, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.up(torch.relu(self.c2(torch.relu(self.c1(x))))).flatten(1))
+
+
+@pytest.mark.parametrize("case", ["mha", "linear_mha", "block", "cnn", "gru", "torch_mha"])
+def test_flops_match_flop_counter(case: str) -> None:
+    torch.manual_seed(0)
+    if case == "mha":
+        model, inputs, axes = MultiHeadAttention(), _mha_inputs(), ["y m", "x m"]
+    elif case == "linear_mha":
+        model, inputs, axes = LinearMHA(), _mha_inputs(), ["y m", "x m"]
+    elif case == "block":
+        model, inputs, axes = TransformerBlock(), (torch.randn(2, 10, 64),), ["b t m"]
+    elif case == "cnn":
+        model, inputs, axes = SmallCNN(), (torch.randn(2, 3, 16, 16),), None
+    elif case == "gru":
+        model, inputs, axes = nn.GRU(5, 7, num_layers=2, batch_first=True), (torch.randn(3, 6, 5),), ["b t i"]
+    else:
+        model, inputs, axes = nn.MultiheadAttention(32, 4), (torch.randn(6, 2, 32),) * 3, None
+        inputs = tuple(x.clone() for x in inputs)
+    d = trace(model, *inputs, axes=axes)
+    assert d.flops(MATMUL_KINDS) == _torch_flops(model, *inputs)
+
+
+@needs_dot
+def test_svg_groups_match_ir() -> None:
+    d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
+    svg = d.to_svg()
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    view = [float(v) for v in root.attrib["viewBox"].split()]
+    assert view[2] > 0 and view[3] > 0
+    groups = [g.attrib.get("class", "").split() for g in root.iter("{http://www.w3.org/2000/svg}g")]
+    assert sum("node" in g for g in groups) == len(d.nodes)
+    assert sum("edge" in g for g in groups) == len(d.edges())
+    assert sum("op-linear" in g for g in groups) == 4
+    texts = {t.text for t in root.iter("{http://www.w3.org/2000/svg}text")}
+    for n in d.nodes:
+        for t in n.outputs:
+            for a in t.axes:
+                assert a.label in texts
+    assert d._repr_mimebundle_()["image/svg+xml"] == svg
+
+
+class Branchy(nn.Module):
+    """Data-dependent control flow, an op without a rule, and a tuple output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = self.fc(x)
+        for _ in range(int(x.abs().sum().item()) % 3 + 1):  # the loop count depends on the data
+            h = torch.tanh(h) if h.mean() > 0 else torch.relu(h)
+        odd = torch.special.entr(h.sigmoid())  # no rule for entr
+        return h, odd
+
+
+def test_control_flow_and_unknown_op_warn_and_render() -> None:
+    with pytest.warns(DiagramWarning, match="entr"):
+        d = trace(Branchy(), torch.randn(3, 6), axes="b d")
+    assert d.counts()["generic"] == 1
+    assert len(d.nodes[-1].inputs) == 2
+    assert "entr ?" in d.to_dot()
+    if shutil.which("dot"):
+        ET.fromstring(d.to_svg())
+
+
+class Zoo(nn.Module):
+    """Embeddings of integer tokens, an LSTM, torch's attention, conv1d, a GRU with a tuple output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.Embedding(50, 8)
+        self.lstm = nn.LSTM(8, 8, batch_first=True)
+        self.attn = nn.MultiheadAttention(8, 2, batch_first=True)
+        self.conv = nn.Conv1d(8, 8, 3, padding=1)
+        self.gru = nn.GRU(8, 4, batch_first=True, bidirectional=True)
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        x = self.emb(tokens)
+        x, _ = self.lstm(x)
+        a, _ = self.attn(x, x, x)
+        x = self.conv((x + a).transpose(1, 2)).transpose(1, 2)
+        out, h = self.gru(x)
+        return out, h
+
+
+def test_zoo_traces_without_warnings() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DiagramWarning)
+        d = trace(Zoo(), torch.randint(0, 50, (2, 7)), axes="b t")
+    assert [n.label for n in d.find("block")] == ["LSTM", "MultiheadAttention", "GRU"]
+    emb = d.find("linear")[0]
+    assert emb.meta["note"] == "lookup, V=50"
+    assert [t.shape for t in d.nodes[-1].inputs] == [(2, 7, 8), (2, 2, 4)]
+    assert d.to_dot() == trace(Zoo(), torch.randint(0, 50, (2, 7)), axes="b t").to_dot()
+
+
+def test_depth_roll_and_hide() -> None:
+    torch.manual_seed(0)
+    stack = nn.Sequential(*[TransformerBlock(32, 8, 4, 64) for _ in range(3)])
+    x = torch.randn(2, 5, 32)
+    full = trace(stack, x, axes="b t d", roll=False)
+    rolled = trace(stack, x, axes="b t d")
+    assert len(rolled.nodes) < len(full.nodes)
+    assert sorted(rolled.repeats.values()) == [3]
+    assert rolled.flops() == full.flops()
+    blocks = trace(stack, x, axes="b t d", depth=0)
+    assert blocks.counts()["block"] == 1 and blocks.find("block")[0].repeat == 3
+    assert blocks.flops(MATMUL_KINDS) == full.flops(MATMUL_KINDS) == _torch_flops(stack, x)
+    unrolled = trace(stack, x, axes="b t d", depth=0, roll=False)
+    assert unrolled.counts()["block"] == 3
+    lean = trace(stack, x, axes="b t d", hide_param_free=True)
+    assert "elementwise" not in {n.kind for n in lean.nodes if not n.learned}
+
+
+def test_memory_columns() -> None:
+    d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
+    mem = dict(d.memory())
+    assert mem["inputs"] == 20 * 128 + 22 * 128
+    assert d.peak_memory() >= 20 * 22 * 4
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(ValueError, match="axes"):
+        trace(nn.Linear(3, 3), torch.randn(2, 3), axes="b")
+    with pytest.raises(ValueError, match="depth"):
+        trace(nn.Linear(3, 3), torch.randn(2, 3), depth=-1)
+    with pytest.raises(ValueError, match="module"):
+        trace(lambda x: x, torch.randn(2))  # type: ignore[arg-type]
+    with pytest.raises(KeyError, match="did you mean"):
+        for_paper("neural_circuit_diagram")
+
+
+def test_paper_without_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "paperlab.papers.lowrank_mhsa", types.ModuleType("paperlab.papers.lowrank_mhsa"))
+    with pytest.raises(ValueError, match="diagram_example"):
+        for_paper("lowrank_mhsa")
+
+
+def test_missing_dot_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
+    import graphviz
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise graphviz.ExecutableNotFound(["dot"])
+
+    monkeypatch.setattr(graphviz.Source, "pipe", boom)
+    d = trace(nn.Linear(3, 2), torch.randn(4, 3))
+    with pytest.raises(DotMissing, match="apt-get install graphviz.*conda.*brew"):
+        d.to_svg()
+    assert "apt-get" in d._repr_mimebundle_()["text/plain"]
+    assert d.to_dot().startswith("digraph")
+
+
+def test_for_paper_is_deterministic_and_keeps_rng() -> None:
+    torch.manual_seed(123)
+    before = torch.rand(1)
+    torch.manual_seed(123)
+    a = for_paper("neural_circuit_diagrams")
+    after = torch.rand(1)
+    assert torch.equal(before, after)
+    assert a.to_dot() == for_paper("neural_circuit_diagrams").to_dot()
+    assert a.title.startswith("18 · Neural Circuit Diagrams")
