@@ -157,7 +157,8 @@ def spectral_groups(acts_a: np.ndarray, acts_b: np.ndarray, k: int, *, seed: int
     if not isinstance(k, int | np.integer) or not 1 <= k <= n_units:
         raise ValueError(f"k must be an int in [1, {n_units}] (total units); got {k!r}")
     joint = correlation_matrix(np.hstack([a, b]), np.hstack([a, b]))
-    affinity = np.abs(joint)
+    # a dead unit correlates 0 with everything; a tiny floor keeps the affinity graph connected
+    affinity = np.abs(joint) + 1e-6
     np.fill_diagonal(affinity, 1.0)
     labels = SpectralClustering(
         n_clusters=k, affinity="precomputed", random_state=seed, assign_labels="cluster_qr"
