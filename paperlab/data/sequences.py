@@ -1,0 +1,104 @@
+"""Synthetic sequence tasks with exact labels, all offline and seeded.
+
+- :func:`first_symbol_recall`: remember the first of ``k`` symbols across ``T`` distractors.
+- :func:`future_token_tagging`: per-step labels that need a token from the future.
+- :func:`embedded_reber`: valid/invalid strings of the embedded Reber grammar.
+- :func:`convex_hull_data`, :func:`tsp_data`: point sets with exact hull / optimal tour labels.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import torch
+from scipy.spatial import ConvexHull
+
+
+def _check_pos(name: str, value: int, minimum: int = 1) -> int:
+    if not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def first_symbol_recall(n: int, T: int, *, k: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Long-range memory: token 0 is one of ``k`` symbols, tokens 1..T are distractors; the label is token 0.
+
+    Symbols are ids ``0..k-1``, distractors ids ``k..2k-1`` (drawn uniformly). Returns
+    ``x`` ``(n, T+1)`` int64 and ``y`` ``(n,)``; chance accuracy is ``1/k``.
+    """
+    n, T, k = _check_pos("n", n), _check_pos("T", T), _check_pos("k", k, 2)
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, k, n)
+    x = rng.integers(k, 2 * k, (n, T + 1))
+    x[:, 0] = y
+    return torch.as_tensor(x), torch.as_tensor(y)
+
+
+def future_token_tagging(
+    n: int, T: int, *, k: int = 4, lookahead: int = 2, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Future context: tag step ``t`` with the token ``lookahead`` steps ahead, ``y_t = x_{t+lookahead}``.
+
+    The last ``lookahead`` steps are labelled ``-100`` (ignored by cross-entropy). A left-to-right
+    model cannot see ``x_{t+lookahead}`` when it must answer, so it is at chance ``1/k``; a
+    bidirectional one reads it from its backward pass. Returns ``x, y`` both ``(n, T)`` int64.
+    """
+    n, k, lookahead = _check_pos("n", n), _check_pos("k", k, 2), _check_pos("lookahead", lookahead)
+    T = _check_pos("T", T, lookahead + 1)
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, k, (n, T))
+    y = np.full((n, T), -100)
+    y[:, :-lookahead] = x[:, lookahead:]
+    return torch.as_tensor(x), torch.as_tensor(y)
+
+
+def convex_hull_data(n: int, n_points: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """Uniform points in the unit square and their exact convex hull (``scipy.spatial.ConvexHull``).
+
+    Returns ``points`` ``(n, n_points, 2)`` float32 and ``hull`` ``(n, n_points)`` int64: the hull's
+    vertex indices counter-clockwise, starting from the smallest index (as in Vinyals et al. 2015),
+    padded with ``-1``.
+    """
+    n, n_points = _check_pos("n", n), _check_pos("n_points", n_points, 3)
+    rng = np.random.default_rng(seed)
+    pts = rng.random((n, n_points, 2))
+    hull = np.full((n, n_points), -1)
+    for b in range(n):
+        v = ConvexHull(pts[b]).vertices  # counter-clockwise for 2-D input
+        v = np.roll(v, -int(np.argmin(v)))
+        hull[b, : len(v)] = v
+    return torch.as_tensor(pts, dtype=torch.float32), torch.as_tensor(hull)
+
+
+def tour_length(points: np.ndarray | torch.Tensor, tour: np.ndarray | torch.Tensor) -> np.ndarray:
+    """Closed-tour length for ``points`` ``(..., n, 2)`` visited in order ``tour`` ``(..., n)``."""
+    pts, idx = np.asarray(points, dtype=np.float64), np.asarray(tour)
+    ordered = np.take_along_axis(pts, idx[..., None].repeat(2, -1), axis=-2)
+    return np.linalg.norm(ordered - np.roll(ordered, -1, axis=-2), axis=-1).sum(-1)
+
+
+def tsp_data(n: int, n_points: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Uniform points and their optimal TSP tour by brute force over all ``(n_points-1)!`` orders.
+
+    Tours start at point 0 and are oriented so that ``tour[1] < tour[-1]`` (one label per tour).
+    Returns ``points`` ``(n, n_points, 2)``, ``tour`` ``(n, n_points)`` int64, ``length`` ``(n,)``.
+    """
+    n, n_points = _check_pos("n", n), _check_pos("n_points", n_points, 3)
+    if n_points > 9:
+        raise ValueError(f"n_points must be <= 9 for the brute-force solver; got {n_points}")
+    rng = np.random.default_rng(seed)
+    pts = rng.random((n, n_points, 2))
+    perms = np.array(
+        [(0, *p) for p in itertools.permutations(range(1, n_points)) if p[0] < p[-1]]
+    )  # (P, n_points)
+    dist = np.linalg.norm(pts[:, :, None] - pts[:, None], axis=-1)  # (n, n_points, n_points)
+    best = np.empty((n, n_points), dtype=np.int64)
+    lengths = np.empty(n)
+    for start in range(0, n, 256):
+        d = dist[start : start + 256]
+        total = d[:, perms, np.roll(perms, -1, axis=1)].sum(-1)  # (chunk, P)
+        arg = total.argmin(1)
+        best[start : start + 256] = perms[arg]
+        lengths[start : start + 256] = total[np.arange(len(d)), arg]
+    return torch.as_tensor(pts, dtype=torch.float32), torch.as_tensor(best), torch.as_tensor(lengths)
