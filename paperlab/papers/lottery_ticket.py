@@ -1,0 +1,205 @@
+"""The Lottery Ticket Hypothesis (Frankle & Carbin, ICLR 2019, arXiv 1803.03635).
+
+Algorithm (paper §1, "identifying winning tickets"):
+
+1. Randomly initialise a network f(x; θ₀).
+2. Train it for j iterations, reaching θ_j.
+3. Prune p% of the surviving weights with the smallest |θ_j| (layer-wise: 20 % per round for
+   the fully connected layers, 10 % for the output layer, as in the paper's Lenet runs),
+   giving a mask m.
+4. Reset the survivors to their values in θ₀ ("rewinding") and train f(x; m ⊙ θ₀) again.
+   Repeat 2–4 for n rounds: after n rounds 0.8ⁿ of the hidden weights remain.
+
+The winning ticket (m, θ₀) is compared with the same mask under a fresh random
+initialisation ("random re-init", Fig. 4 of the paper) and with a random mask of the same
+layer-wise sparsity under θ₀ ("random pruning"). Accuracy is read at the early-stopping
+iteration, the iteration of minimum validation loss (paper §2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.model_selection import train_test_split
+from torch import nn
+
+from paperlab.data.bundled import digits
+from paperlab.optim import pruning
+from paperlab.train import batches, fit
+
+# --- 1. model ---------------------------------------------------------------------------
+
+
+class LeNetFC(nn.Module):
+    """Lenet-300-100 (fully connected), Gaussian Glorot initialisation as in the paper."""
+
+    def __init__(self, d_in: int = 64, hidden: tuple[int, ...] = (300, 100), n_out: int = 10) -> None:
+        super().__init__()
+        if not hidden or min(hidden) < 1:
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths; got {hidden}")
+        sizes = [d_in, *hidden, n_out]
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        for layer in self.layers:
+            nn.init.xavier_normal_(layer.weight)
+            nn.init.zeros_(layer.bias)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, d_in) -> (batch, n_out)
+        for layer in self.layers[:-1]:
+            x = F.relu(layer(x))
+        return self.layers[-1](x)
+
+    def weight_names(self) -> list[str]:
+        return [f"layers.{i}.weight" for i in range(len(self.layers))]
+
+
+def layer_rates(model: LeNetFC, rate_fc: float = 0.2, rate_out: float = 0.1) -> dict[str, float]:
+    """Per-layer pruning fraction per round: ``rate_fc`` for hidden layers, ``rate_out`` for the output."""
+    names = model.weight_names()
+    return {n: (rate_out if n == names[-1] else rate_fc) for n in names}
+
+
+# --- 2. data ------------------------------------------------------------------------------
+
+
+def digits_splits(seed: int = 0) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """sklearn digits in [0, 1], split 60 / 20 / 20 into train / val / test (stratified)."""
+    x_tr, x_rest, y_tr, y_rest = digits(seed=seed, test_size=0.4)
+    i_va, i_te = train_test_split(
+        np.arange(len(y_rest)), test_size=0.5, random_state=seed, stratify=y_rest.numpy()
+    )
+    i_va, i_te = torch.from_numpy(i_va), torch.from_numpy(i_te)
+    return {"train": (x_tr, y_tr), "val": (x_rest[i_va], y_rest[i_va]), "test": (x_rest[i_te], y_rest[i_te])}
+
+
+# --- 3. experiments -------------------------------------------------------------------------
+
+
+@dataclass
+class Run:
+    """One training run of a (possibly pruned) network."""
+
+    remaining: float  # fraction of weights alive
+    test_acc: float  # at the early-stopping iteration
+    early_stop: int  # iteration of minimum validation loss
+    steps: list[int]
+    val_loss: list[float]
+    test_curve: list[float]
+
+
+def train_masked(
+    model: nn.Module,
+    masks: pruning.Masks,
+    data: dict[str, tuple[torch.Tensor, torch.Tensor]],
+    *,
+    iters: int,
+    lr: float = 1.2e-3,
+    batch_size: int = 60,
+    eval_every: int = 25,
+    seed: int = 0,
+) -> Run:
+    """Train ``model`` with pruned weights held at zero (Adam, lr 1.2e-3, batch 60 as in the paper)."""
+    handles = pruning.attach(model, masks)
+    (x_tr, y_tr), (x_va, y_va), (x_te, y_te) = data["train"], data["val"], data["test"]
+
+    def loss_fn(m: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        return F.cross_entropy(m(batch[0]), batch[1])
+
+    def eval_fn(m: nn.Module) -> dict[str, float]:
+        return {
+            "val_loss": F.cross_entropy(m(x_va), y_va).item(),
+            "test_acc": (m(x_te).argmax(-1) == y_te).float().mean().item(),
+        }
+
+    hist = fit(
+        model,
+        loss_fn,
+        batches(x_tr, y_tr, batch_size=batch_size, seed=seed),
+        steps=iters,
+        lr=lr,
+        eval_fn=eval_fn,
+        eval_every=eval_every,
+        desc="train",
+    )
+    for h in handles:
+        h.remove()
+    val, acc, steps = hist["val_loss"], hist["test_acc"], hist.steps["val_loss"]
+    best = int(np.argmin(val))
+    return Run(pruning.fraction_remaining(masks), acc[best], steps[best], steps, val, acc)
+
+
+@dataclass
+class LotteryResult:
+    """Iterative magnitude pruning with the three conditions, round by round."""
+
+    rounds: list[int]
+    remaining: list[float]
+    ticket: list[Run]
+    reinit: dict[int, Run] = field(default_factory=dict)  # round -> run
+    random_prune: dict[int, Run] = field(default_factory=dict)
+    masks: list[pruning.Masks] = field(default_factory=list)
+
+
+def run_lottery(
+    *,
+    rounds: int = 12,
+    iters: int = 600,
+    hidden: tuple[int, ...] = (300, 100),
+    rate_fc: float = 0.2,
+    rate_out: float = 0.1,
+    control_rounds: list[int] | None = None,
+    seed: int = 0,
+) -> LotteryResult:
+    """Iterative magnitude pruning with rewinding to θ₀ (paper Alg. 1, Fig. 3–4).
+
+    At every round the winning ticket (mask, θ₀) is trained; at ``control_rounds`` (default:
+    all) also the same mask under a fresh initialisation and a random mask of equal
+    layer-wise sparsity under θ₀.
+    """
+    if rounds < 0:
+        raise ValueError(f"rounds must be >= 0; got {rounds}")
+    if control_rounds is None:
+        control_rounds = list(range(rounds + 1))
+    data = digits_splits(seed)
+    torch.manual_seed(seed)
+    model = LeNetFC(hidden=hidden)
+    theta0 = {k: v.clone() for k, v in model.state_dict().items()}
+    masks = pruning.full_masks(model, model.weight_names())
+    rand_masks = masks
+    rates = layer_rates(model, rate_fc, rate_out)
+    gen = torch.Generator().manual_seed(seed + 1000)
+    out = LotteryResult([], [], [])
+    for r in range(rounds + 1):
+        pruning.rewind(model, theta0, masks)  # the ticket m ⊙ θ₀
+        run = train_masked(model, masks, data, iters=iters, seed=seed)
+        out.rounds.append(r)
+        out.remaining.append(run.remaining)
+        out.ticket.append(run)
+        out.masks.append(masks)
+        if r in control_rounds:
+            torch.manual_seed(seed + 1 + r)
+            fresh = LeNetFC(hidden=hidden)
+            out.reinit[r] = train_masked(fresh, masks, data, iters=iters, seed=seed)
+            model_rp = LeNetFC(hidden=hidden)
+            model_rp.load_state_dict(theta0)
+            out.random_prune[r] = train_masked(model_rp, rand_masks, data, iters=iters, seed=seed)
+        masks = pruning.prune_magnitude(dict(model.named_parameters()), masks, rates)
+        rand_masks = pruning.prune_random(rand_masks, rates, gen)
+    return out
+
+
+def pixel_survival(masks: pruning.Masks) -> np.ndarray:
+    """Fraction of surviving first-layer weights leaving each input pixel, as an 8×8 map."""
+    first = masks["layers.0.weight"].float()  # (hidden, 64)
+    return first.mean(0).reshape(8, 8).numpy()
+
+
+# --- 4. diagram ---------------------------------------------------------------------------------
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """Lenet-300-100 on a batch of two flattened 8×8 digits."""
+    torch.manual_seed(0)
+    return LeNetFC(), (torch.randn(2, 64),), ["b d"]
