@@ -1,0 +1,203 @@
+"""Deep Learning for Case-Based Reasoning through Prototypes: A Neural Network that Explains Its
+Predictions (Li, Liu, Chen, Rudin, AAAI 2018, arXiv 1710.04806; code OscarcarLi/PrototypeDL).
+
+An autoencoder ``f`` (encoder) / ``g`` (decoder) and a prototype layer ``p`` of ``m`` learned
+latent vectors. For an input ``x`` the prototype layer outputs squared distances
+``p(z) = [||z - p_1||^2, ..., ||z - p_m||^2]`` with ``z = f(x)``; a linear layer ``w`` (no bias)
+turns them into logits and a softmax into class probabilities (Sec. 2, Fig. 1). The objective
+(Sec. 2, Eq. 1-5) is::
+
+    L = lambda_class * CE  +  lambda_ae * R  +  lambda_1 * R1  +  lambda_2 * R2
+    R  = mean_i ||g(f(x_i)) - x_i||^2                       (reconstruction)
+    R1 = mean_j min_i ||p_j - f(x_i)||^2                     (every prototype near some encoding)
+    R2 = mean_i min_j ||f(x_i) - p_j||^2                     (every encoding near some prototype)
+
+with ``lambda_class = 20`` and the other three 1, as in the repository's ``CAE_MNIST.py``. The
+prototypes are visualised by decoding them, ``g(p_j)``. For 8x8 digits the encoder has two stride-2
+3x3 conv layers (32, 10 maps), so the latent is 2x2x10 = 40-d, the same size as the paper's MNIST
+latent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from paperlab.config import seed_everything
+from paperlab.train import History, accuracy, batches, fit
+
+LAMBDAS = {"class": 20.0, "ae": 1.0, "r1": 1.0, "r2": 1.0}
+
+
+# 1. models ----------------------------------------------------------------------------------------
+class PrototypeNet(nn.Module):
+    """Conv autoencoder + prototype layer (squared L2 distances) + linear layer to class logits."""
+
+    def __init__(self, n_prototypes: int = 15, n_classes: int = 10, maps: tuple[int, int] = (32, 10)) -> None:
+        super().__init__()
+        if n_prototypes < 1:
+            raise ValueError(f"n_prototypes must be >= 1; got {n_prototypes}")
+        c1, c2 = maps
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c1, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
+            nn.ReLU(),
+        )
+        self.decoder = nn.Sequential(
+            nn.ConvTranspose2d(c2, c1, 3, stride=2, padding=1, output_padding=1),
+            nn.ReLU(),
+            nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1),
+            nn.Sigmoid(),
+        )
+        self.latent_shape = (c2, 2, 2)
+        dim = c2 * 4
+        self.prototypes = nn.Parameter(torch.rand(n_prototypes, dim))  # uniform init, as in the repo
+        self.last = nn.Linear(n_prototypes, n_classes, bias=False)
+        nn.init.uniform_(self.last.weight, 0.0, 1.0)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:  # (batch, 1, 8, 8) -> (batch, 40)
+        return self.encoder(x).flatten(1)
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:  # (batch, 40) -> (batch, 1, 8, 8)
+        return self.decoder(z.view(-1, *self.latent_shape))
+
+    def distances(self, z: torch.Tensor) -> torch.Tensor:
+        """Squared L2 distances ``(batch, n_prototypes)`` from encodings to prototypes."""
+        return (z.unsqueeze(1) - self.prototypes.unsqueeze(0)).pow(2).sum(-1)  # (batch, m, dim) -> (batch, m)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.last(self.distances(self.encode(x)))  # logits (batch, n_classes)
+
+
+class PlainCNN(nn.Module):
+    """The black-box baseline: the same encoder followed by a linear classifier."""
+
+    def __init__(self, n_classes: int = 10, maps: tuple[int, int] = (32, 10)) -> None:
+        super().__init__()
+        c1, c2 = maps
+        self.net = nn.Sequential(
+            nn.Conv2d(1, c1, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1),
+            nn.ReLU(),
+            nn.Flatten(),
+            nn.Linear(c2 * 4, n_classes),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x)
+
+
+def prototype_loss(
+    model: PrototypeNet, x: torch.Tensor, y: torch.Tensor, lambdas: dict[str, float] | None = None
+) -> tuple[torch.Tensor, dict[str, float]]:
+    """The four-term objective (Eq. 1-5): ``20 CE + R + R1 + R2``; returns the loss and each term."""
+    lam = {**LAMBDAS, **(lambdas or {})}
+    unknown = set(lam) - set(LAMBDAS)
+    if unknown:
+        raise ValueError(f"lambdas keys must be among {sorted(LAMBDAS)}; got {sorted(unknown)}")
+    z = model.encode(x)
+    d = model.distances(z)  # (batch, m)
+    ce = F.cross_entropy(model.last(d), y)
+    rec = (model.decode(z) - x).pow(2).flatten(1).sum(1).mean()
+    r1 = d.min(dim=0).values.mean()  # each prototype: its closest encoding in the batch
+    r2 = d.min(dim=1).values.mean()  # each encoding: its closest prototype
+    loss = lam["class"] * ce + lam["ae"] * rec + lam["r1"] * r1 + lam["r2"] * r2
+    return loss, {"ce": ce.item(), "recon": rec.item(), "r1": r1.item(), "r2": r2.item()}
+
+
+# 2. data ------------------------------------------------------------------------------------------
+def digits(
+    test_size: int = 497, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """8x8 digits in [0, 1], ``(x_train, y_train, x_test, y_test)`` with x ``(n, 1, 8, 8)``."""
+    from paperlab.papers.convergent_learning import digits as _digits
+
+    return _digits(test_size=test_size, seed=seed)
+
+
+def _jitter(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    """Random shifts of up to one pixel: a cheap stand-in for the paper's elastic deformation."""
+    shifts = torch.randint(-1, 2, (2,), generator=gen).tolist()
+    return torch.roll(x, shifts=shifts, dims=(2, 3))
+
+
+# 3. experiments -----------------------------------------------------------------------------------
+@dataclass
+class PrototypeResult:
+    model: PrototypeNet
+    cnn: PlainCNN
+    history: History
+    accuracy: float
+    cnn_accuracy: float
+
+
+def train(
+    data: tuple[torch.Tensor, ...],
+    *,
+    n_prototypes: int = 15,
+    steps: int = 1500,
+    lr: float = 2e-3,
+    seed: int = 0,
+    lambdas: dict[str, float] | None = None,
+) -> PrototypeResult:
+    """Train the prototype network (Adam 2e-3, the repo's setting) and a plain CNN with the same encoder."""
+    xtr, ytr, xte, yte = data
+    gen = torch.Generator().manual_seed(seed)
+    seed_everything(seed)
+    model = PrototypeNet(n_prototypes)
+    hist = fit(
+        model,
+        lambda m, b: prototype_loss(m, _jitter(b[0], gen), b[1], lambdas),
+        batches(xtr, ytr, batch_size=128, seed=seed),
+        steps=steps,
+        lr=lr,
+        desc="prototype net",
+    )
+    seed_everything(seed)
+    cnn = PlainCNN()
+    fit(
+        cnn,
+        lambda m, b: F.cross_entropy(m(_jitter(b[0], gen)), b[1]),
+        batches(xtr, ytr, batch_size=128, seed=seed),
+        steps=steps,
+        lr=lr,
+        desc="plain CNN",
+    )
+    return PrototypeResult(model, cnn, hist, accuracy(model, xte, yte), accuracy(cnn, xte, yte))
+
+
+@torch.no_grad()
+def explain(model: PrototypeNet, x_train: torch.Tensor, y_train: torch.Tensor) -> dict[str, np.ndarray]:
+    """What the learned prototypes are.
+
+    Returns ``decoded`` prototypes ``(m, 8, 8)``, the ``nearest`` training image of each prototype in
+    latent space ``(m, 8, 8)`` and its label ``nearest_label``, the class each prototype votes for
+    (``weight_class``: the most negative weight of the last layer, since a small distance must raise
+    that logit), the class the network predicts for an encoding lying exactly on the prototype
+    (``self_class``), and the weight matrix ``weights`` ``(m, classes)``.
+    """
+    model.eval()
+    decoded = model.decode(model.prototypes).squeeze(1).numpy()
+    d = model.distances(model.encode(x_train))  # (n, m)
+    idx = d.argmin(0).numpy()
+    w = model.last.weight.T.numpy()  # (m, classes)
+    self_class = model.last(model.distances(model.prototypes)).argmax(1).numpy()
+    return {
+        "self_class": self_class,
+        "decoded": decoded,
+        "nearest": x_train[idx, 0].numpy(),
+        "nearest_label": y_train[idx].numpy(),
+        "weight_class": w.argmin(1),
+        "weights": w,
+    }
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A small instance of the main model and an input, for `paperlab diagrams`."""
+    return PrototypeNet(15), (torch.zeros(2, 1, 8, 8),), ["b c h w"]
