@@ -1,0 +1,297 @@
+"""Learning with Local Gradients at the Edge (tpSGD; Lomnitz, Daniels, Zhang, Piacentino, AAAI 2023, arXiv 2208.08503).
+
+Target Projection SGD trains every layer on its own, from a local target made by a fixed
+random projection of the one-hot label y*:
+
+    J_i = ‖P_i y* − y_i‖²,   y_i = σ(W_i y_{i−1}),   W_i ← W_i − η ∂J_i/∂W_i,
+
+where the input y_{i−1} is treated as a constant (detached), so the gradient of J_i only
+reaches W_i: one layer's forward pass, no backward pass through the network, and only one
+layer's activations held at a time. The output layer is trained with cross-entropy on its
+detached input. For the recurrent variant the hidden state h_t = tanh(W x_t + U h_{t−1} + b)
+regresses onto P y* at every step with h_{t−1} detached (no backpropagation through time).
+
+Baselines: backpropagation (BP/BPTT) with the same SGD, and a frozen random network whose
+readout alone is trained.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from paperlab.data.bundled import digits
+from paperlab.optim.local import SavedMemory, saved_bytes
+from paperlab.train import batches, fit, progress
+
+METHODS = ("bp", "tpsgd", "readout")
+ARCHS = ("mlp", "rnn")
+
+# --- 1. models ------------------------------------------------------------------------------
+
+
+class TanhMLP(nn.Module):
+    """tanh hidden layers and a linear readout; ``forward_layers`` exposes each layer's output."""
+
+    def __init__(self, d_in: int = 64, hidden: tuple[int, ...] = (16, 16), n_out: int = 10) -> None:
+        super().__init__()
+        if not hidden or min(hidden) < 1:
+            raise ValueError(f"hidden must be a non-empty tuple of positive widths; got {hidden}")
+        sizes = [d_in, *hidden]
+        self.hidden = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self.readout = nn.Linear(sizes[-1], n_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, d_in) -> (batch, n_out)
+        for layer in self.hidden:
+            x = torch.tanh(layer(x))
+        return self.readout(x)
+
+
+class TanhRNN(nn.Module):
+    """Elman RNN over the 8 rows of a digit (8 steps × 8 pixels), readout of the last state."""
+
+    def __init__(self, d_in: int = 8, hidden: int = 32, n_out: int = 10) -> None:
+        super().__init__()
+        if hidden < 1:
+            raise ValueError(f"hidden must be >= 1; got {hidden}")
+        self.inp = nn.Linear(d_in, hidden)
+        self.rec = nn.Linear(hidden, hidden, bias=False)
+        self.readout = nn.Linear(hidden, n_out)
+
+    def cell(self, x_t: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        return torch.tanh(self.inp(x_t) + self.rec(h))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, steps, d_in) -> (batch, n_out)
+        h = x.new_zeros(x.shape[0], self.rec.in_features)
+        for t in range(x.shape[1]):
+            h = self.cell(x[:, t], h)
+        return self.readout(h)
+
+
+def projections(
+    widths: list[int], n_classes: int = 10, scale: float = 1.0, seed: int = 0
+) -> list[torch.Tensor]:
+    """Fixed random target projections P_i ~ U(−scale, scale), one (width_i, n_classes) matrix per layer."""
+    if scale <= 0:
+        raise ValueError(f"scale must be > 0; got {scale}")
+    gen = torch.Generator().manual_seed(seed + 7919)
+    return [scale * (2 * torch.rand(w, n_classes, generator=gen) - 1) for w in widths]
+
+
+# --- 2. the tpSGD update (the paper's mechanism) ------------------------------------------------
+
+
+def tpsgd_step_mlp(
+    model: TanhMLP,
+    targets: list[torch.Tensor],
+    opts: list[torch.optim.Optimizer],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    meter: SavedMemory | None = None,
+) -> list[float]:
+    """One tpSGD step: each hidden layer descends its own J_i on a detached input; readout on CE.
+
+    ``targets[i]`` is P_i; ``opts[i]`` steps layer i (the last one the readout). Returns the
+    local losses.
+    """
+    onehot = F.one_hot(y, targets[0].shape[1]).float()
+    h, losses = x, []
+    layers = [*model.hidden, model.readout]
+    for i, (layer, opt) in enumerate(zip(layers, opts, strict=True)):
+        h_in = h.detach()  # the only path into layer i is its own input, as a constant
+        if i < len(model.hidden):
+            out = torch.tanh(layer(h_in))
+            loss = ((out - onehot @ targets[i].T) ** 2).sum(1).mean()  # J_i = ‖P_i y* − y_i‖²
+        else:
+            out = layer(h_in)
+            loss = F.cross_entropy(out, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if meter is not None:
+            meter.release()
+        losses.append(loss.item())
+        h = out.detach()
+    return losses
+
+
+def tpsgd_step_rnn(
+    model: TanhRNN,
+    target: torch.Tensor,
+    opts: list[torch.optim.Optimizer],
+    x: torch.Tensor,
+    y: torch.Tensor,
+    meter: SavedMemory | None = None,
+    first_target: int = 0,
+) -> list[float]:
+    """tpSGD for the RNN: from step ``first_target`` on, h_t regresses onto P y* with h_{t−1} detached (no BPTT).
+
+    Gradients of the T local losses accumulate, then the recurrent weights step once;
+    the readout steps on CE of the detached last state.
+    """
+    rec_opt, out_opt = opts
+    onehot = F.one_hot(y, target.shape[1]).float()
+    goal = onehot @ target.T
+    rec_opt.zero_grad(set_to_none=True)
+    h = x.new_zeros(x.shape[0], model.rec.in_features)
+    local = 0.0
+    n_steps = x.shape[1]
+    for t in range(n_steps):
+        if t < first_target:  # steps without a target need no graph at all
+            with torch.no_grad():
+                h = model.cell(x[:, t], h)
+            continue
+        h = model.cell(x[:, t], h.detach())
+        loss = ((h - goal) ** 2).sum(1).mean() / (n_steps - first_target)
+        loss.backward()
+        if meter is not None:
+            meter.release()
+        local += loss.item()
+    rec_opt.step()
+    out_opt.zero_grad(set_to_none=True)
+    ce = F.cross_entropy(model.readout(h.detach()), y)
+    ce.backward()
+    out_opt.step()
+    if meter is not None:
+        meter.release()
+    return [local, ce.item()]
+
+
+# --- 3. data and experiments ------------------------------------------------------------------------
+
+
+def digits_data(arch: str = "mlp", seed: int = 0) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+    """sklearn digits in [0, 1], 75 / 25 split; ``arch="rnn"`` reshapes to (n, 8 rows, 8 pixels)."""
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {ARCHS}; got {arch!r}")
+    x_tr, x_te, y_tr, y_te = digits(seed=seed, test_size=0.25)
+    shape = (-1, 8, 8) if arch == "rnn" else (-1, 64)
+    return {"train": (x_tr.reshape(shape), y_tr), "test": (x_te.reshape(shape), y_te)}
+
+
+def build(arch: str, width: int | tuple[int, ...], seed: int = 0) -> TanhMLP | TanhRNN:
+    """The MLP (``width`` a tuple of hidden sizes) or the RNN (``width`` an int)."""
+    if arch not in ARCHS:
+        raise ValueError(f"arch must be one of {ARCHS}; got {arch!r}")
+    torch.manual_seed(seed)
+    if arch == "mlp":
+        return TanhMLP(hidden=tuple(width) if isinstance(width, tuple | list) else (width,))
+    return TanhRNN(hidden=int(width))
+
+
+@dataclass
+class MethodResult:
+    """Accuracy curve of one method (epoch-end test accuracy) and per-layer local losses."""
+
+    method: str
+    test_acc: list[float]
+    local_losses: list[list[float]]  # per epoch, per layer (tpSGD only)
+
+    @property
+    def final(self) -> float:
+        return self.test_acc[-1]
+
+
+def _accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return (model(x).argmax(-1) == y).float().mean().item()
+
+
+def train(
+    method: str,
+    arch: str = "mlp",
+    width: int | tuple[int, ...] = (16, 16),
+    *,
+    epochs: int = 40,
+    lr: float = 0.05,
+    batch_size: int = 32,
+    scale: float = 1.0,
+    first_target: int = 0,
+    seed: int = 0,
+) -> tuple[nn.Module, MethodResult]:
+    """Train one method: ``bp`` (backprop, SGD), ``tpsgd`` (local targets) or ``readout`` (frozen random hidden)."""
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}; got {method!r}")
+    data = digits_data(arch, seed)
+    (x_tr, y_tr), (x_te, y_te) = data["train"], data["test"]
+    model = build(arch, width, seed)
+    epoch_data = batches(x_tr, y_tr, batch_size=batch_size, seed=seed)
+    accs: list[float] = []
+    local: list[list[float]] = []
+    if method == "tpsgd":
+        if isinstance(model, TanhMLP):
+            groups = [list(m.parameters()) for m in [*model.hidden, model.readout]]
+            targets = projections([m.out_features for m in model.hidden], scale=scale, seed=seed)
+        else:
+            groups = [
+                list(model.inp.parameters()) + list(model.rec.parameters()),
+                list(model.readout.parameters()),
+            ]
+            targets = projections([model.rec.in_features], scale=scale, seed=seed)
+        opts = [torch.optim.SGD(g, lr=lr, momentum=0.9) for g in groups]
+        for _ in progress(range(epochs), desc="tpSGD"):
+            sums = []
+            for xb, yb in epoch_data():
+                if isinstance(model, TanhMLP):
+                    sums.append(tpsgd_step_mlp(model, targets, opts, xb, yb))
+                else:
+                    sums.append(tpsgd_step_rnn(model, targets[0], opts, xb, yb, first_target=first_target))
+            local.append(list(np.mean(sums, axis=0)))
+            accs.append(_accuracy(model, x_te, y_te))
+        return model, MethodResult(method, accs, local)
+    params = model.readout.parameters() if method == "readout" else model.parameters()
+    opt = torch.optim.SGD(params, lr=lr, momentum=0.9)
+    steps_per_epoch = -(-len(x_tr) // batch_size)
+    hist = fit(
+        model,
+        lambda m, b: F.cross_entropy(m(b[0]), b[1]),
+        epoch_data,
+        epochs=epochs,
+        optimizer=opt,
+        eval_fn=lambda m: {"test_acc": _accuracy(m, x_te, y_te)},
+        eval_every=steps_per_epoch,
+        desc=method,
+    )
+    return model, MethodResult(method, hist["test_acc"], [])
+
+
+def _one_step(method: str, model: nn.Module, x: torch.Tensor, y: torch.Tensor, meter: SavedMemory) -> None:
+    if method == "bp":
+        F.cross_entropy(model(x), y).backward()
+        return
+    if isinstance(model, TanhMLP):
+        targets = projections([m.out_features for m in model.hidden])
+        opts = [torch.optim.SGD(m.parameters(), lr=0.0) for m in [*model.hidden, model.readout]]
+        tpsgd_step_mlp(model, targets, opts, x, y, meter)
+    else:
+        target = projections([model.rec.in_features])[0]
+        opts = [
+            torch.optim.SGD([*model.inp.parameters(), *model.rec.parameters()], lr=0.0),
+            torch.optim.SGD(model.readout.parameters(), lr=0.0),
+        ]
+        tpsgd_step_rnn(model, target, opts, x, y, meter)
+
+
+def saved_activation_bytes(method: str, arch: str, width: int | tuple[int, ...], batch_size: int = 32) -> int:
+    """Peak bytes autograd holds for backward during one training step, measured with saved-tensor hooks."""
+    if method not in ("bp", "tpsgd"):
+        raise ValueError(f"method must be 'bp' or 'tpsgd'; got {method!r}")
+    model = build(arch, width)
+    x, y = digits_data(arch)["train"]
+
+    def step(meter: SavedMemory) -> None:
+        _one_step(method, model, x[:batch_size], y[:batch_size], meter)
+
+    return saved_bytes(step)
+
+
+# --- 4. diagram -------------------------------------------------------------------------------------
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """The 64-16-16-10 tanh MLP that tpSGD trains layer by layer."""
+    return build("mlp", (16, 16)), (torch.randn(2, 64),), ["b d"]
