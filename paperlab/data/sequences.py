@@ -88,7 +88,9 @@ def tsp_data(n: int, n_points: int, *, seed: int = 0) -> tuple[torch.Tensor, tor
     if n_points > 9:
         raise ValueError(f"n_points must be <= 9 for the brute-force solver; got {n_points}")
     rng = np.random.default_rng(seed)
-    pts = rng.random((n, n_points, 2))
+    pts = (
+        rng.random((n, n_points, 2)).astype(np.float32).astype(np.float64)
+    )  # lengths exact for the float32 points
     perms = np.array(
         [(0, *p) for p in itertools.permutations(range(1, n_points)) if p[0] < p[-1]]
     )  # (P, n_points)
@@ -102,3 +104,85 @@ def tsp_data(n: int, n_points: int, *, seed: int = 0) -> tuple[torch.Tensor, tor
         best[start : start + 256] = perms[arg]
         lengths[start : start + 256] = total[np.arange(len(d)), arg]
     return torch.as_tensor(pts, dtype=torch.float32), torch.as_tensor(best), torch.as_tensor(lengths)
+
+
+REBER_ALPHABET = "BTSXPVE"
+# Reber grammar (Reber 1967; as in Hochreiter & Schmidhuber 1997): state -> [(symbol, next state)]
+_REBER = {
+    1: [("T", 2), ("P", 3)],
+    2: [("S", 2), ("X", 4)],
+    3: [("T", 3), ("V", 5)],
+    4: [("X", 3), ("S", 6)],
+    5: [("P", 4), ("V", 6)],
+}
+
+
+def _reber_inner(rng: np.random.Generator) -> str:
+    state, out = 1, []
+    while state != 6:
+        sym, state = _REBER[state][rng.integers(len(_REBER[state]))]
+        out.append(sym)
+    return "".join(out)
+
+
+def is_embedded_reber(s: str) -> bool:
+    """Whether ``s`` is a string of the embedded Reber grammar ``B (T r T | P r P) E`` with ``r = B <Reber> E``."""
+    if len(s) < 9 or s[0] != "B" or s[-1] != "E" or s[1] not in "TP" or s[-2] != s[1]:
+        return False
+    inner = s[2:-2]
+    if inner[0] != "B" or inner[-1] != "E":
+        return False
+    state = 1
+    for ch in inner[1:-1]:
+        nxt = dict(_REBER.get(state, [])).get(ch)
+        if nxt is None:
+            return False
+        state = nxt
+    return state == 6
+
+
+def embedded_reber(
+    n: int, *, min_len: int = 10, max_len: int = 40, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Embedded Reber strings, half valid, half corrupted, as token ids (alphabet ``BTSXPVE``, pad id 7).
+
+    A corrupted string is a valid one with one symbol (chosen uniformly, never the outer ``B``/``E``)
+    replaced by another grammar symbol so that it is no longer in the language; half of the corruptions
+    hit the wrapper's second or second-to-last symbol, the long-range dependency of the embedded grammar.
+    Returns ``x`` ``(n, max_len)`` int64 left-padded with 7, ``lengths`` ``(n,)`` and ``y`` ``(n,)`` (1 = valid).
+    """
+    n = _check_pos("n", n)
+    if not 9 <= min_len <= max_len:
+        raise ValueError(f"need 9 <= min_len <= max_len; got min_len={min_len}, max_len={max_len}")
+    rng = np.random.default_rng(seed)
+    strings, labels = [], []
+    while len(strings) < n:
+        wrap = "TP"[rng.integers(2)]
+        s = f"B{wrap}B{_reber_inner(rng)}E{wrap}E"
+        if not min_len <= len(s) <= max_len:
+            continue
+        valid = len(strings) % 2 == 0
+        if not valid:
+            chars = list(s)
+            for _ in range(20):
+                pos = (
+                    int(rng.choice([1, len(s) - 2]))
+                    if rng.random() < 0.5
+                    else int(rng.integers(1, len(s) - 1))
+                )
+                chars[pos] = "TSXPV"[rng.integers(5)]
+                if not is_embedded_reber("".join(chars)):
+                    break
+                chars = list(s)
+            s = "".join(chars)
+            if is_embedded_reber(s):
+                continue
+        strings.append(s)
+        labels.append(int(valid))
+    x = np.full((n, max_len), len(REBER_ALPHABET))
+    for i, s in enumerate(strings):
+        x[i, max_len - len(s) :] = [
+            REBER_ALPHABET.index(c) for c in s
+        ]  # left-padded: the string ends at the last step
+    lengths = np.array([len(s) for s in strings])
+    return torch.as_tensor(x), torch.as_tensor(lengths), torch.as_tensor(labels)

@@ -1,0 +1,333 @@
+"""Pointer Networks (Vinyals, Fortunato, Jaitly, NeurIPS 2015, arXiv 1506.03134).
+
+A sequence-to-sequence model whose output vocabulary *is* the input: an LSTM encoder reads the
+points ``P = (P_1..P_n)`` into states ``e_j``; an LSTM decoder, fed the point it chose last, has state
+``d_i``; content-based attention scores every input position (paper Eq. 3)::
+
+    u^i_j = vᵀ tanh(W1 e_j + W2 d_i),   j = 1..n
+    p(C_i | C_1..C_{i-1}, P) = softmax(u^i)
+
+and that softmax is the output distribution itself ("pointing"), so the same weights emit an index
+distribution of whatever length the input has. The baseline is the attention seq2seq of
+Bahdanau et al. (paper Eq. 2): the attention builds a context ``c_i = Σ_j a^i_j e_j`` and a softmax
+over a *fixed* vocabulary of ``n_max`` positions reads ``[d_i; c_i]``; it cannot name position ``n_max+1``.
+
+Tasks (paper §4): the planar convex hull (output the hull counter-clockwise from the smallest index,
+then an end token) and the travelling salesman problem (optimal tours from a brute-force solver).
+Decoding here is greedy, with already-chosen positions masked (the paper uses beam search restricted
+to valid outputs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from paperlab.config import Config
+from paperlab.data.sequences import convex_hull_data, tour_length, tsp_data
+from paperlab.train import History, batches, fit
+
+EOS = 0  # with ``eos=True`` position 0 is the end token and the points sit at positions 1..n
+NEG = -1e9
+
+
+class _PointerBase(nn.Module):
+    """Shared encoder/decoder: point embedding, LSTM encoder, LSTM decoder fed the last chosen input."""
+
+    def __init__(self, hidden: int = 64, *, eos: bool = True) -> None:
+        super().__init__()
+        self.hidden, self.eos = hidden, eos
+        self.embed = nn.Linear(2, hidden)
+        self.encoder = nn.LSTM(hidden, hidden, batch_first=True)
+        self.decoder = nn.LSTM(hidden, hidden, batch_first=True)
+        self.start = nn.Parameter(torch.randn(hidden) * 0.1)  # first decoder input
+        if eos:
+            self.eos_input = nn.Parameter(
+                torch.randn(hidden) * 0.1
+            )  # decoder input "after EOS" (never used in practice)
+            self.eos_key = nn.Parameter(torch.randn(hidden) * 0.1)  # e_0: the encoder entry for the end token
+
+    def encode(
+        self, points: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """``points`` ``(b, n, 2)`` → memory ``(b, P, h)``, decoder input table ``(b, P, h)``, final state; P = n (+1 with EOS)."""
+        x = self.embed(points)  # (b, n, h)
+        mem, state = self.encoder(x)  # (b, n, h)
+        if self.eos:
+            b = points.shape[0]
+            mem = torch.cat([self.eos_key.expand(b, 1, -1), mem], 1)
+            x = torch.cat([self.eos_input.expand(b, 1, -1), x], 1)
+        return mem, x, state
+
+    def scores(
+        self, mem: torch.Tensor, dec: torch.Tensor, n_positions: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Output logits ``(b, L, n_out)`` and attention weights ``(b, L, P)`` for decoder states ``dec`` ``(b, L, h)``."""
+        raise NotImplementedError
+
+    def n_outputs(self, n_positions: int) -> int:
+        return n_positions
+
+    def forward(self, points: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced logits ``(b, L, n_out)`` for target positions ``targets`` ``(b, L)`` (pad ``-100``).
+
+        Positions already emitted earlier in the target are masked, as in greedy decoding.
+        """
+        mem, table, state = self.encode(points)
+        b, n_pos, _ = table.shape
+        n_out = self.n_outputs(n_pos)
+        if int(targets.max()) >= n_out:
+            raise ValueError(
+                f"targets must be positions below {n_out} for this model; got {int(targets.max())}"
+            )
+        prev = targets[:, :-1].clamp(min=0)  # (b, L-1)
+        dec_in = torch.cat(
+            [self.start.expand(b, 1, -1), table.gather(1, prev[..., None].expand(-1, -1, self.hidden))], 1
+        )
+        dec, _ = self.decoder(dec_in, state)  # (b, L, h)
+        logits, _ = self.scores(mem, dec, n_pos)
+        chosen = (
+            F.one_hot(targets.clamp(min=0), logits.shape[-1]) * (targets >= 0)[..., None]
+        )  # (b, L, n_out)
+        visited = (chosen.cumsum(1) - chosen) > 0  # chosen strictly before step i
+        return logits.masked_fill(visited, NEG)
+
+    @torch.no_grad()
+    def decode(self, points: torch.Tensor, max_steps: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Greedy decoding with visited positions masked. Returns chosen positions ``(b, L)`` (``-1`` after EOS)
+        and the attention over input positions at each step ``(b, L, P)``."""
+        mem, table, state = self.encode(points)
+        b, n_pos, _ = table.shape
+        steps = max_steps or (n_pos if self.eos else points.shape[1])
+        inp = self.start.expand(b, 1, -1)
+        n_out = self.n_outputs(n_pos)
+        visited = torch.zeros(b, n_out, dtype=torch.bool)
+        done = torch.zeros(b, dtype=torch.bool)
+        out, attn = [], []
+        for _ in range(steps):
+            dec, state = self.decoder(inp, state)
+            logits, a = self.scores(mem, dec, n_pos)
+            logits = logits[:, 0].masked_fill(visited, NEG)
+            choice = logits.argmax(-1)  # (b,)
+            out.append(torch.where(done, torch.full_like(choice, -1), choice))
+            attn.append(a[:, 0])
+            visited |= F.one_hot(choice, n_out).bool()
+            if self.eos:
+                done |= choice == EOS
+                if done.all():
+                    break
+            idx = choice.clamp(max=n_pos - 1)  # the vocabulary baseline may name a position the input lacks
+            inp = table.gather(1, idx[:, None, None].expand(-1, 1, self.hidden))
+        return torch.stack(out, 1), torch.stack(attn, 1)
+
+
+class PointerNet(_PointerBase):
+    """Ptr-Net: the attention distribution over input positions is the output (paper Eq. 3)."""
+
+    def __init__(self, hidden: int = 64, *, eos: bool = True) -> None:
+        super().__init__(hidden, eos=eos)
+        self.W1 = nn.Linear(hidden, hidden, bias=False)
+        self.W2 = nn.Linear(hidden, hidden, bias=False)
+        self.v = nn.Linear(hidden, 1, bias=False)
+
+    def scores(
+        self, mem: torch.Tensor, dec: torch.Tensor, n_positions: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        u = self.v(torch.tanh(self.W1(mem)[:, None] + self.W2(dec)[:, :, None])).squeeze(-1)  # (b, L, P)
+        return u, u.softmax(-1)
+
+
+class AttentionSeq2Seq(_PointerBase):
+    """Baseline: attention builds a context ``c_i``; a softmax over a fixed vocabulary of ``n_max`` positions (+EOS) reads ``[d_i; c_i]``."""
+
+    def __init__(self, hidden: int = 64, *, n_max: int = 10, eos: bool = True) -> None:
+        super().__init__(hidden, eos=eos)
+        self.n_max = n_max
+        self.W1 = nn.Linear(hidden, hidden, bias=False)
+        self.W2 = nn.Linear(hidden, hidden, bias=False)
+        self.v = nn.Linear(hidden, 1, bias=False)
+        self.out = nn.Linear(2 * hidden, n_max + int(eos))
+
+    def n_outputs(self, n_positions: int) -> int:
+        return self.n_max + int(self.eos)
+
+    def scores(
+        self, mem: torch.Tensor, dec: torch.Tensor, n_positions: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        a = (
+            self.v(torch.tanh(self.W1(mem)[:, None] + self.W2(dec)[:, :, None])).squeeze(-1).softmax(-1)
+        )  # (b, L, P)
+        ctx = a @ mem  # (b, L, h)
+        logits = self.out(torch.cat([dec, ctx], -1))  # (b, L, n_max (+1))
+        if n_positions < logits.shape[-1]:  # positions the input does not have
+            logits = logits.clone()
+            logits[..., n_positions:] = NEG
+        return logits, a
+
+
+# ---- data in position space ---------------------------------------------------------------------
+
+
+def hull_targets(hull: torch.Tensor) -> torch.Tensor:
+    """Hull vertex ids ``(b, n)`` (pad ``-1``) → decoder targets ``(b, n+1)``: ids + 1, then EOS, then ``-100``."""
+    b, n = hull.shape
+    tgt = torch.full((b, n + 1), -100, dtype=torch.long)
+    tgt[:, :n] = torch.where(hull >= 0, hull + 1, torch.full_like(hull, -100))
+    lengths = (hull >= 0).sum(1)
+    tgt[torch.arange(b), lengths] = EOS
+    return tgt
+
+
+def polygon_area(points: np.ndarray, order: np.ndarray | list[int]) -> float:
+    """Shoelace area of the polygon visiting ``points`` in ``order`` (0 for fewer than 3 vertices)."""
+    if len(order) < 3:
+        return 0.0
+    p = np.asarray(points)[list(order)]
+    return 0.5 * abs(float(np.dot(p[:, 0], np.roll(p[:, 1], -1)) - np.dot(p[:, 1], np.roll(p[:, 0], -1))))
+
+
+def decoded_hulls(model: _PointerBase, points: torch.Tensor) -> list[list[int]]:
+    """Greedy hull predictions as lists of point ids (EOS and padding removed)."""
+    model.eval()
+    seq, _ = model.decode(points)
+    out = []
+    for row in seq.tolist():
+        ids = []
+        for c in row:
+            if c in (EOS, -1):
+                break
+            ids.append(c - 1)
+        out.append(ids)
+    return out
+
+
+def hull_metrics(model: _PointerBase, points: torch.Tensor, hull: torch.Tensor) -> dict[str, float]:
+    """Exact-sequence accuracy and area coverage (predicted polygon area / true hull area, paper Table 1)."""
+    pred = decoded_hulls(model, points)
+    acc, cover = [], []
+    for b, ids in enumerate(pred):
+        true = [i for i in hull[b].tolist() if i >= 0]
+        acc.append(ids == true)
+        cover.append(polygon_area(points[b].numpy(), ids) / polygon_area(points[b].numpy(), true))
+    return {"accuracy": float(np.mean(acc)), "area": float(np.mean(cover))}
+
+
+def tsp_metrics(model: _PointerBase, points: torch.Tensor, optimal: torch.Tensor) -> dict[str, float]:
+    """Mean greedy tour length, its ratio to the optimal mean, and the fraction of valid permutations."""
+    model.eval()
+    seq, _ = model.decode(points)
+    n = points.shape[1]
+    valid = torch.tensor([sorted(r) == list(range(n)) for r in seq.tolist()])
+    length = tour_length(points.numpy(), seq.clamp(0, n - 1).numpy())
+    return {
+        "length": float(length.mean()),
+        "ratio": float(length.mean() / optimal.double().mean()),
+        "valid": float(valid.float().mean()),
+    }
+
+
+# ---- experiments --------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskRun:
+    """A trained model and its training history."""
+
+    model: _PointerBase
+    history: History
+
+
+def _loss(model: _PointerBase, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    points, tgt = batch
+    logits = model(points, tgt)
+    return F.cross_entropy(logits.flatten(0, 1), tgt.flatten(), ignore_index=-100)
+
+
+def _mixed_lengths(
+    sets: list[tuple[torch.Tensor, torch.Tensor]], batch_size: int, seed: int
+) -> Callable[[], Iterator]:
+    """Epoch factory that interleaves batches from data sets of different input lengths."""
+    factories = [batches(p, t, batch_size=batch_size, seed=seed + i) for i, (p, t) in enumerate(sets)]
+    gen = torch.Generator().manual_seed(seed)
+
+    def epoch() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+        its = [f() for f in factories]
+        order = torch.randperm(sum(len(p) // batch_size for p, _ in sets), generator=gen) % len(its)
+        for k in order.tolist():
+            yield next(its[k])
+
+    return epoch
+
+
+def run_convex_hull(
+    cfg: Config,
+    model: _PointerBase,
+    *,
+    n_train: tuple[int, ...] = (5, 6, 7, 8, 9, 10),
+    per_n: int = 2048,
+    steps: int = 1500,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> TaskRun:
+    """Train on convex hulls of ``n_train`` points (each batch one length), Adam, teacher forcing."""
+    torch.manual_seed(seed)
+    sets = []
+    for i, n in enumerate(n_train):
+        pts, hull = convex_hull_data(per_n, n, seed=seed * 100 + i)
+        sets.append((pts, hull_targets(hull)))
+    hist = fit(
+        model.to(cfg.device),
+        _loss,
+        _mixed_lengths(sets, batch_size, seed),
+        steps=steps,
+        lr=lr,
+        grad_clip=2.0,
+        desc=f"{type(model).__name__} hull",
+    )
+    return TaskRun(model, hist)
+
+
+def run_tsp(
+    cfg: Config,
+    model: _PointerBase,
+    *,
+    n_points: int = 5,
+    n_train: int = 8192,
+    steps: int = 1500,
+    batch_size: int = 128,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> TaskRun:
+    """Train on optimal tours of ``n_points`` cities (brute force labels), Adam, teacher forcing."""
+    torch.manual_seed(seed)
+    pts, tour, _ = tsp_data(n_train, n_points, seed=seed + 7)
+    hist = fit(
+        model.to(cfg.device),
+        _loss,
+        batches(pts, tour, batch_size=batch_size, seed=seed),
+        steps=steps,
+        lr=lr,
+        grad_clip=2.0,
+        desc=f"{type(model).__name__} TSP-{n_points}",
+    )
+    return TaskRun(model, hist)
+
+
+def random_tour_ratio(points: torch.Tensor, optimal: torch.Tensor, *, seed: int = 0) -> float:
+    """Mean length of uniformly random tours over the optimal mean."""
+    rng = np.random.default_rng(seed)
+    perms = np.stack([rng.permutation(points.shape[1]) for _ in range(len(points))])
+    return float(tour_length(points.numpy(), perms).mean() / optimal.double().mean())
+
+
+def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A small Ptr-Net, 6 points and a teacher-forced hull target, for `paperlab diagrams`."""
+    torch.manual_seed(0)
+    pts, hull = convex_hull_data(2, 6, seed=0)
+    return PointerNet(hidden=16), (pts, hull_targets(hull)), ["b n xy", "b l"]
