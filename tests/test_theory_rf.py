@@ -34,7 +34,7 @@ def test_risk_matches_simulation(n, n_features, ridge, noise):
 
 def test_kernel_limit_is_eigenlearning():
     n, ridge, noise = 80, 0.02, 0.1
-    # eigenlearning written out (Simon et al. 2021, eqs. 2-4), solved here by plain bisection
+    # eigenlearning written out (Simon et al. 2021), solved here by plain bisection
     lo, hi = 1e-12, 1e3
     for _ in range(200):
         mid = math.sqrt(lo * hi)

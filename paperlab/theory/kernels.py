@@ -10,20 +10,20 @@ neural-tangents (``stax``, NTK parameterisation) convention:
 * every activation φ: ``K ← E[φ(u)φ(v)]`` and ``Θ ← Θ · E[φ′(u)φ′(v)]`` with
   ``(u, v) ~ N(0, [[K(x,x), K(x,x′)], [K(x,x′), K(x′,x′)]])``.
 
-This is the recursion of Lee et al. 2018 (NNGP, eq. 4) and Jacot, Gabriel & Hongler 2018
-(NTK, Theorem 1), as implemented by ``neural_tangents.stax.Dense``/``Relu``/``Erf``.
+This is the recursion of Lee et al. 2018 (NNGP) and Jacot, Gabriel & Hongler 2018
+(NTK), as implemented by ``neural_tangents.stax.Dense``/``Relu``/``Erf``.
 
 The Gaussian expectations ("dual activations") use closed forms where they exist:
 
-* ReLU — the arc-cosine kernel of degree 1 and 0 (Cho & Saul 2009, eq. 6):
+* ReLU — the arc-cosine kernel of degree 1 and 0 (Cho & Saul 2009):
   ``E[relu relu] = √(q₁q₂)/(2π)·(sin θ + (π − θ) cos θ)``, ``E[step step] = (π − θ)/(2π)``;
-* erf — Williams 1997, eq. 11: ``E[erf erf] = (2/π)·arcsin(2c / √((1+2q₁)(1+2q₂)))`` and
+* erf — Williams 1997: ``E[erf erf] = (2/π)·arcsin(2c / √((1+2q₁)(1+2q₂)))`` and
   ``E[erf′ erf′] = (4/π) / √((1+2q₁)(1+2q₂) − 4c²)``;
 * linear — ``c`` and ``1``;
 
 and a 2-D Gaussian-weighted trapezoid rule for the others (``tanh``, ``sin``, ``gelu``). For an
 integrand analytic in a strip the trapezoid rule converges geometrically (Trefethen & Weideman 2014,
-SIAM Rev. 56, Thm 5.1); its step shrinks as 1/√q because the poles of tanh sit at distance
+SIAM Rev. 56); its step shrinks as 1/√q because the poles of tanh sit at distance
 π/(2√q) from the real axis, which keeps the relative error near 1e-9 or below for variances up to ~10
 (Gauss–Hermite with a fixed node count converged much more slowly for tanh at large variance).
 Everything is float64 and vectorised in torch; inputs may be numpy arrays or torch tensors,
@@ -222,7 +222,7 @@ def nngp_kernel(
     weight_var: float,
     bias_var: float,
 ) -> Array:
-    """NNGP Gram matrix (n1, n2) of ``depth × (Dense → activation) → Dense`` (Lee et al. 2018, eq. 4).
+    """NNGP Gram matrix (n1, n2) of ``depth × (Dense → activation) → Dense`` (Lee et al. 2018).
 
     ``x2=None`` means ``x2 = x1``. ``weight_var`` = σ_w² (= C_W of PDLT), ``bias_var`` = σ_b² (= C_b).
     """
@@ -238,7 +238,7 @@ def ntk_kernel(
     weight_var: float,
     bias_var: float,
 ) -> Array:
-    """NTK Gram matrix (n1, n2) of the same network (Jacot et al. 2018, Theorem 1; NTK parameterisation).
+    """NTK Gram matrix (n1, n2) of the same network (Jacot et al. 2018; NTK parameterisation).
 
     ``Θ_{l+1} = K_{l+1} + weight_var · K̇_l ⊙ Θ_l`` with ``K̇ = E[φ′φ′]``; the output is the tangent
     kernel of the scalar output with respect to all weights and biases.

@@ -17,7 +17,7 @@ then, with learnabilities Lᵢ = λᵢ/(λᵢ + γ), z = Σ Lᵢ and q = Σ Lᵢ
 
 and the train error follows from the generalised-cross-validation identity E_tr = (δ/(nκ))² E_te
 = (1 − z/n)² E_te. As N → ∞, κ = γ and this is kernel ridge regression's eigenlearning risk
-(Simon et al. 2021, arXiv 2110.03922, eqs. 2–4): n = Σ Lᵢ + δ/κ, E_te = n/(n − Σ Lᵢ²) (Σ (1−Lᵢ)² vᵢ² + ε²).
+(Simon et al. 2021, arXiv 2110.03922): n = Σ Lᵢ + δ/κ, E_te = n/(n − Σ Lᵢ²) (Σ (1−Lᵢ)² vᵢ² + ε²).
 """
 
 from __future__ import annotations

@@ -3,17 +3,17 @@
 "The Principles of Deep Learning Theory" (PDLT, arXiv 2106.10165) tracks the statistics of a
 preactivation z⁽ˡ⁾ of an MLP with weights W ~ N(0, C_W / n) and biases b ~ N(0, C_b) layer by layer:
 
-* the kernel (single input) flows by K⁽ˡ⁺¹⁾ = C_b + C_W ⟨σ(z)²⟩_{K⁽ˡ⁾} (PDLT eq. 4.118 / 5.4),
+* the kernel (single input) flows by K⁽ˡ⁺¹⁾ = C_b + C_W ⟨σ(z)²⟩_{K⁽ˡ⁾} (PDLT ch. 4, the kernel recursion),
   with K⁽¹⁾ = C_b + C_W |x|²/n₀ (here ``k0``);
 * linearising around a fixed point gives the parallel and perpendicular susceptibilities
-  χ∥(K) = (C_W / K) ⟨σ′(z) σ(z) z⟩_K and χ⊥(K) = C_W ⟨σ′(z)²⟩_K (eqs. 5.50, 5.51);
+  χ∥(K) = (C_W / K) ⟨σ′(z) σ(z) z⟩_K and χ⊥(K) = C_W ⟨σ′(z)²⟩_K (PDLT §5.1);
 * criticality is χ∥ = χ⊥ = 1 at the fixed point: C_b = 0, C_W = 2 for ReLU (scale-invariant class,
-  eq. 5.67) and C_b = 0, C_W = 1/σ′(0)² for the K* = 0 class (tanh: C_W = 1, eq. 5.90), where the
-  kernel approaches 0 as the power law K⁽ˡ⁾ ≈ 1 / (−a₁ l), a₁ = σ₃/σ₁ + ¾(σ₂/σ₁)² (eq. 5.95;
+  §5.2) and C_b = 0, C_W = 1/σ′(0)² for the K* = 0 class (tanh: C_W = 1, §5.3), where the
+  kernel approaches 0 as the power law K⁽ˡ⁾ ≈ 1 / (−a₁ l), a₁ = σ₃/σ₁ + ¾(σ₂/σ₁)² (§5.3;
   tanh: 1/(2l));
 * at finite width n the leading non-Gaussianity is the four-point vertex V, which flows by
-  V⁽ˡ⁺¹⁾ = χ∥(K⁽ˡ⁾)² V⁽ˡ⁾ + C_W² (⟨σ⁴⟩_{K⁽ˡ⁾} − ⟨σ²⟩²_{K⁽ˡ⁾}) with V⁽¹⁾ = 0 (eq. 4.119 at equal widths),
-  and a single preactivation has excess kurtosis 3V/(n K²) + O(1/n²) (eq. 4.43). For ReLU at
+  V⁽ˡ⁺¹⁾ = χ∥(K⁽ˡ⁾)² V⁽ˡ⁾ + C_W² (⟨σ⁴⟩_{K⁽ˡ⁾} − ⟨σ²⟩²_{K⁽ˡ⁾}) with V⁽¹⁾ = 0 (PDLT ch. 4, at equal widths),
+  and a single preactivation has excess kurtosis 3V/(n K²) + O(1/n²) (PDLT §4.1). For ReLU at
   criticality that is 15 (L − 1)/n: the depth-to-width ratio sets the size of the corrections.
 
 Gaussian expectations use closed forms for ReLU and a fine trapezoid rule otherwise.
@@ -74,7 +74,7 @@ def _check_hyper(weight_var: float, bias_var: float, depth: int) -> None:
 
 
 def kernel_flow(activation: str, *, weight_var: float, bias_var: float, k0: float, depth: int) -> np.ndarray:
-    """The single-input kernel through depth, K[0] = k0, K[l+1] = C_b + C_W ⟨σ²⟩_{K[l]} (PDLT eq. 4.118).
+    """The single-input kernel through depth, K[0] = k0, K[l+1] = C_b + C_W ⟨σ²⟩_{K[l]} (PDLT ch. 4).
 
     Returns a float64 array of length ``depth + 1``.
     """
@@ -87,7 +87,7 @@ def kernel_flow(activation: str, *, weight_var: float, bias_var: float, k0: floa
 
 
 def chi_parallel(activation: str, k, *, weight_var: float) -> np.ndarray:
-    """Parallel susceptibility χ∥(K) = (C_W/K) ⟨σ′(z) σ(z) z⟩_K = ∂K⁽ˡ⁺¹⁾/∂K⁽ˡ⁾ (PDLT eq. 5.50)."""
+    """Parallel susceptibility χ∥(K) = (C_W/K) ⟨σ′(z) σ(z) z⟩_K = ∂K⁽ˡ⁺¹⁾/∂K⁽ˡ⁾ (PDLT §5.1)."""
     k = _check_k(k)
     if activation == "relu":
         return np.full_like(k, weight_var / 2)
@@ -96,7 +96,7 @@ def chi_parallel(activation: str, k, *, weight_var: float) -> np.ndarray:
 
 
 def chi_perp(activation: str, k, *, weight_var: float) -> np.ndarray:
-    """Perpendicular susceptibility χ⊥(K) = C_W ⟨σ′(z)²⟩_K (PDLT eq. 5.51)."""
+    """Perpendicular susceptibility χ⊥(K) = C_W ⟨σ′(z)²⟩_K (PDLT §5.1)."""
     k = _check_k(k)
     return weight_var * activation_variance(activation, torch.as_tensor(k), derivative=True).numpy()
 
@@ -112,8 +112,8 @@ _TAYLOR = {  # (σ'(0), σ''(0), σ'''(0)) for the K* = 0 universality class
 def critical_point(activation: str) -> dict[str, float]:
     """Critical initialisation ``{"weight_var": C_W, "bias_var": C_b}`` (PDLT §5.2–5.3).
 
-    ReLU (scale-invariant class): C_W = 2, C_b = 0 (eq. 5.67). K* = 0 class (tanh, erf, sin, linear):
-    C_b = 0, C_W = 1/σ′(0)² (eq. 5.90).
+    ReLU (scale-invariant class): C_W = 2, C_b = 0 (§5.2). K* = 0 class (tanh, erf, sin, linear):
+    C_b = 0, C_W = 1/σ′(0)² (§5.3).
     """
     check_activation(activation)
     if activation == "relu":
@@ -126,7 +126,7 @@ def critical_point(activation: str) -> dict[str, float]:
 
 
 def power_law_kernel(activation: str, layers) -> np.ndarray:
-    """Large-depth kernel at K* = 0 criticality, K⁽ˡ⁾ ≈ 1/(−a₁ l), a₁ = σ₃/σ₁ + ¾(σ₂/σ₁)² (PDLT eq. 5.95).
+    """Large-depth kernel at K* = 0 criticality, K⁽ˡ⁾ ≈ 1/(−a₁ l), a₁ = σ₃/σ₁ + ¾(σ₂/σ₁)² (PDLT §5.3).
 
     For tanh a₁ = −2, so K⁽ˡ⁾ ≈ 1/(2l).
     """
@@ -140,7 +140,7 @@ def power_law_kernel(activation: str, layers) -> np.ndarray:
 def four_point_vertex(
     activation: str, *, weight_var: float, bias_var: float, k0: float, depth: int
 ) -> np.ndarray:
-    """Leading finite-width four-point vertex V[l] along the flow, V[0] = 0 (PDLT eq. 4.119, equal widths).
+    """Leading finite-width four-point vertex V[l] along the flow, V[0] = 0 (PDLT ch. 4, equal widths).
 
     V⁽ˡ⁺¹⁾ = χ∥(K⁽ˡ⁾)² V⁽ˡ⁾ + C_W² (⟨σ⁴⟩ − ⟨σ²⟩²); the connected four-point function of one
     preactivation is 3V/n. Returns an array of length ``depth + 1`` aligned with :func:`kernel_flow`.
@@ -163,7 +163,7 @@ def excess_kurtosis(
 ) -> float:
     """Excess kurtosis 3V/(n K²) of one output preactivation after ``depth`` hidden layers of width n.
 
-    Leading order in 1/n (PDLT eq. 4.43); for ReLU at criticality it equals 15·depth/width.
+    Leading order in 1/n (PDLT §4.1); for ReLU at criticality it equals 15·depth/width.
     """
     if not isinstance(width, int | np.integer) or width < 1:
         raise ValueError(f"width must be a positive int; got {width!r}")

@@ -1,0 +1,82 @@
+"""Benchmark paperlab.theory.kernels: a 2,000 × 2,000 NNGP/NTK Gram at depth 20, and neural-tangents if present.
+
+    python scripts/bench_theory.py                 # paperlab only (neural-tangents skipped if not importable)
+    python scripts/bench_theory.py --n 500 --act tanh
+
+neural-tangents needs jax; run this script with an interpreter that has both to print the comparison
+(it checks that both libraries agree on the same inputs and prints both timings).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from paperlab.theory.kernels import nngp_kernel, ntk_kernel  # noqa: E402
+
+
+def _best_of(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--n", type=int, default=2000, help="number of inputs (Gram is n × n)")
+    ap.add_argument("--d", type=int, default=32, help="input dimension")
+    ap.add_argument("--depth", type=int, default=20)
+    ap.add_argument("--act", default="relu", choices=("relu", "erf", "tanh"))
+    ap.add_argument("--repeats", type=int, default=3)
+    args = ap.parse_args(argv)
+    x = np.random.default_rng(0).normal(size=(args.n, args.d))
+    hyper = dict(
+        depth=args.depth, activation=args.act, weight_var=2.0 if args.act == "relu" else 1.5, bias_var=0.05
+    )
+    ours = {
+        "nngp": _best_of(lambda: nngp_kernel(x, x, **hyper), args.repeats),
+        "ntk": _best_of(lambda: ntk_kernel(x, x, **hyper), args.repeats),
+    }
+    print(
+        f"paperlab  {args.n}x{args.n} depth {args.depth} {args.act}: nngp {ours['nngp']:.3f} s, ntk {ours['ntk']:.3f} s"
+    )
+    try:
+        import jax
+        from neural_tangents import stax
+    except ImportError:
+        print("neural-tangents: not installed here (needs jax); comparison skipped")
+        return 0
+    jax.config.update("jax_enable_x64", True)
+    if args.act == "tanh":
+        print("neural-tangents has no closed-form tanh layer; comparison skipped")
+        return 0
+    act = {"relu": stax.Relu(), "erf": stax.Erf()}[args.act]
+    w_std, b_std = hyper["weight_var"] ** 0.5, hyper["bias_var"] ** 0.5
+    layers = [stax.Dense(1, W_std=w_std, b_std=b_std), act] * args.depth + [
+        stax.Dense(1, W_std=w_std, b_std=b_std)
+    ]
+    kernel_fn = jax.jit(stax.serial(*layers)[2], static_argnames="get")
+    xj = jax.numpy.asarray(x)
+    kernel_fn(xj, xj, "ntk").block_until_ready()  # compile
+    nt = _best_of(lambda: kernel_fn(xj, xj, ("nngp", "ntk")).ntk.block_until_ready(), args.repeats)
+    k = kernel_fn(xj, xj, ("nngp", "ntk"))
+    err_nngp = (
+        np.abs(np.asarray(k.nngp) - nngp_kernel(x, x, **hyper)).max() / np.abs(np.asarray(k.nngp)).max()
+    )
+    err_ntk = np.abs(np.asarray(k.ntk) - ntk_kernel(x, x, **hyper)).max() / np.abs(np.asarray(k.ntk)).max()
+    print(f"neural-tangents {jax.__version__}: nngp+ntk {nt:.3f} s (jit, excluding compile)")
+    print(f"max relative difference: nngp {err_nngp:.2e}, ntk {err_ntk:.2e}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
