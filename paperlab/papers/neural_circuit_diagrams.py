@@ -17,10 +17,22 @@ cost of attention against sequence length.
 
 from __future__ import annotations
 
-import torch
-from torch import nn
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
-from paperlab.diagrams.canonical import Patchify, TransformerBlock
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from paperlab.config import Config
+from paperlab.data.bundled import digits
+from paperlab.diagrams import MATMUL_KINDS, trace
+from paperlab.diagrams.canonical import Conv2d, MultiHeadAttention, Patchify, TransformerBlock
+from paperlab.train import History, accuracy, batches, fit
 
 
 # --- 1. models ------------------------------------------------------------------------------------
@@ -44,6 +56,165 @@ class TinyViT(nn.Module):
     def forward(self, img: torch.Tensor) -> torch.Tensor:
         x = self.blocks(self.patchify(img))  # (b, n, d)
         return self.head(self.norm(x).mean(dim=1))
+
+
+# --- 3. experiments ----------------------------------------------------------------------------------
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Run single-threaded: these models are tiny, and on a shared 2-core machine extra threads only wait."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def copy_into_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
+    """torch's ``nn.MultiheadAttention`` (no biases, batch first) holding the same maps as ``ours``.
+
+    torch packs L^Q, L^K, L^V as rows of ``in_proj_weight`` (3·m, m), feature index ``head·k + k``;
+    ours are ``(m, k, h)`` tensors, so row ``hh·k + kk`` of W_Q is ``Q[:, kk, hh]``; likewise L^O.
+    """
+    m, k, h = ours.Q.shape
+    if k * h != m:
+        raise ValueError(f"torch's attention needs k·h == m; got m={m}, k={k}, h={h}")
+    ref = nn.MultiheadAttention(m, h, bias=False, batch_first=True)
+    with torch.no_grad():
+        packed = [w.permute(2, 1, 0).reshape(h * k, m) for w in (ours.Q, ours.K, ours.V)]
+        ref.in_proj_weight.copy_(torch.cat(packed))
+        ref.out_proj.weight.copy_(ours.O.permute(1, 0, 2).reshape(h * k, m).T)
+    return ref
+
+
+def mha_error(seed: int = 0, *, b: int = 2, y: int = 20, x: int = 22, m: int = 64, k: int = 16,
+              h: int = 4) -> float:
+    """Max |einsum MHA - nn.MultiheadAttention| on random queries/keys with copied weights (Abbott Fig. 8)."""
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    ours = MultiHeadAttention(m, k, h)
+    ref = copy_into_torch_mha(ours)
+    e, keys = torch.randn(b, y, m, generator=gen), torch.randn(b, x, m, generator=gen)
+    with torch.no_grad():
+        want, _ = ref(e, keys, keys, need_weights=False)
+        return float((ours(e, keys) - want).abs().max())
+
+
+def conv_errors(seed: int = 0) -> dict[str, float]:
+    """Max |unfold + einsum convolution - torch| for plain, strided, dilated and transposed 3×3 kernels (§3.4)."""
+    gen = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    x = torch.randn(4, 3, 16, 16, generator=gen)
+    cases = {"plain": dict(padding=1), "strided": dict(padding=1, stride=2), "dilated": dict(padding=2, dilation=2)}
+    out = {}
+    with torch.no_grad():
+        for name, kw in cases.items():
+            conv = Conv2d(3, 8, 3, **kw)
+            conv.bias.normal_(generator=gen)
+            want = F.conv2d(x, conv.weight, conv.bias, **kw)
+            out[name] = float((conv(x) - want).abs().max())
+        tconv = Conv2d(3, 8, 3, stride=2, padding=1, transposed=True)
+        tconv.bias.normal_(generator=gen)
+        want = F.conv_transpose2d(x, tconv.weight, tconv.bias, stride=2, padding=1)
+        out["transposed"] = float((tconv(x) - want).abs().max())
+    return out
+
+
+def torch_flops(model: nn.Module, *inputs: torch.Tensor) -> int:
+    """FLOPs that ``torch.utils.flop_counter.FlopCounterMode`` counts for one forward pass."""
+    with FlopCounterMode(display=False) as counter, torch.no_grad():
+        model(*inputs)
+    return int(counter.get_total_flops())
+
+
+def flop_table() -> list[tuple[str, int, int]]:
+    """(model, FLOPs of the diagram's linear and contraction boxes, FlopCounterMode's count) (§4)."""
+    torch.manual_seed(0)
+    cases = [
+        ("multi-head attention", MultiHeadAttention(), (torch.randn(20, 128), torch.randn(22, 128)), ["y m", "x m"]),
+        ("transformer block", TransformerBlock(), (torch.randn(2, 10, 64),), ["b t m"]),
+        ("conv (unfold + einsum)", Conv2d(3, 16, 3, padding=1), (torch.randn(8, 3, 32, 32),), ["b c h w"]),
+        ("nn.Conv2d", nn.Conv2d(3, 16, 3, padding=1), (torch.randn(8, 3, 32, 32),), ["b c h w"]),
+        ("tiny ViT", TinyViT().eval(), (torch.randn(4, 1, 8, 8),), ["b c H W"]),
+    ]
+    return [(name, trace(model, *xs, axes=axes).flops(MATMUL_KINDS), torch_flops(model, *xs))
+            for name, model, xs, axes in cases]
+
+
+@dataclass
+class ViTResult:
+    """A trained tiny ViT: its history, test accuracy and parameter count."""
+
+    model: TinyViT
+    history: History
+    test_accuracy: float
+    n_params: int
+
+
+def train_vit(cfg: Config, seed: int = 0, *, steps: int | None = None, lr: float = 3e-3) -> ViTResult:
+    """Train :class:`TinyViT` on scikit-learn's 8×8 digits (75/25 split) with ``paperlab.train.fit``."""
+    X_tr, X_te, y_tr, y_te = digits(seed=0)
+    img_tr, img_te = X_tr.view(-1, 1, 8, 8), X_te.view(-1, 1, 8, 8)
+    torch.manual_seed(seed)
+    model = TinyViT()
+
+    def loss_fn(net: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        xb, yb = batch
+        return F.cross_entropy(net(xb), yb)
+
+    n_steps = steps if steps is not None else cfg.pick(600, 3000)
+    with _one_thread():
+        hist = fit(model, loss_fn, batches(img_tr, y_tr, batch_size=64, seed=seed), steps=n_steps, lr=lr,
+                   eval_fn=lambda net: {"test_acc": accuracy(net, img_te, y_te)}, eval_every=200,
+                   cache={"paper": "ncd_vit", "seed": seed, "steps": n_steps, "lr": lr}, cache_name="ncd_vit",
+                   desc="tiny ViT")
+        test_acc = accuracy(model, img_te, y_te)
+    return ViTResult(model, hist, test_acc, sum(p.numel() for p in model.parameters()))
+
+
+def _best_time(attn: nn.Module, n: int, m: int, repeats: int) -> float:
+    x = torch.randn(n, m, requires_grad=True)
+    attn(x, x).sum().backward()  # warm up
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        attn(x, x).sum().backward()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+@dataclass
+class Scaling:
+    """Attention cost against sequence length: measured seconds, diagram FLOPs and log-log slopes."""
+
+    lengths: list[int]
+    seconds: list[float]
+    flops: list[int]
+    time_slope: float
+    flop_slope: float
+
+
+def attention_scaling(lengths: list[int] | None = None, *, m: int = 32, k: int = 8, h: int = 4,
+                      repeats: int = 5) -> Scaling:
+    """Time forward + backward of self-attention at each length (best of ``repeats``); fit log t = a + s log n.
+
+    The diagram predicts the cost: the two contractions touch (y, x, k, h), so they cost
+    2·n²·k·h each and dominate the n·m·k·h of the learned maps once n ≫ m (§4).
+    """
+    lengths = lengths or [128, 256, 512, 1024]
+    if len(lengths) < 2 or any(n < 1 for n in lengths):
+        raise ValueError(f"lengths must hold at least two positive ints; got {lengths!r}")
+    torch.manual_seed(0)
+    attn = MultiHeadAttention(m, k, h)
+    flops: list[int] = []
+    with _one_thread():  # one thread: the slope measures arithmetic, not thread scheduling
+        seconds = [_best_time(attn, n, m, repeats) for n in lengths]
+    for n in lengths:
+        x = torch.randn(n, m)
+        flops.append(trace(attn, x, x.clone(), axes=["y m", "x m"]).flops())
+    log_n = np.log(lengths)
+    return Scaling(lengths, seconds, flops, float(np.polyfit(log_n, np.log(seconds), 1)[0]),
+                   float(np.polyfit(log_n, np.log(flops), 1)[0]))
 
 
 # --- 4. the diagram of this paper's model -----------------------------------------------------------
