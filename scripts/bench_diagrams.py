@@ -42,8 +42,9 @@ class BasicBlock(nn.Module):
 class ResNet18(nn.Module):
     def __init__(self, classes: int = 1000) -> None:
         super().__init__()
-        self.stem = nn.Sequential(nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
-                                  nn.MaxPool2d(3, 2, 1))
+        self.stem = nn.Sequential(
+            nn.Conv2d(3, 64, 7, 2, 3, bias=False), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(3, 2, 1)
+        )
         widths = [64, 128, 256, 512]
         stages = []
         c_in = 64
@@ -76,8 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     model = ResNet18().eval()
     x = torch.randn(1, 3, args.size, args.size)
     params = sum(p.numel() for p in model.parameters())
-    print(f"ResNet-18: {params:,} parameters, input {tuple(x.shape)}, torch {torch.__version__}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"ResNet-18: {params:,} parameters, input {tuple(x.shape)}, torch {torch.__version__}, "
+        f"{torch.get_num_threads()} threads"
+    )
     with torch.no_grad():
         t_fwd = _best(lambda: model(x), args.repeats)
     warnings.simplefilter("ignore")
@@ -88,8 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     with torch.no_grad():
         t_blocks = _best(lambda: trace(model, x, axes="b c h w", depth=2).to_dot(), args.repeats)
     print(f"plain forward        {t_fwd * 1e3:8.1f} ms")
-    print(f"trace                {t_trace * 1e3:8.1f} ms  ({len(d.nodes)} boxes, {len(d.edges())} wires, "
-          f"rolled: {sorted(d.repeats.values())})")
+    print(
+        f"trace                {t_trace * 1e3:8.1f} ms  ({len(d.nodes)} boxes, {len(d.edges())} wires, "
+        f"rolled: {sorted(d.repeats.values())})"
+    )
     print(f"to_dot               {t_dot * 1e3:8.1f} ms  ({len(d.to_dot()) / 1e3:.0f} kB)")
     print(f"trace + DOT, depth=2 {t_blocks * 1e3:8.1f} ms")
     print(f"counts: {d.counts()}")

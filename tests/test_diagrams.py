@@ -241,7 +241,9 @@ def test_bad_arguments() -> None:
 
 
 def test_paper_without_example(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "paperlab.papers.lowrank_mhsa", types.ModuleType("paperlab.papers.lowrank_mhsa"))
+    monkeypatch.setitem(
+        sys.modules, "paperlab.papers.lowrank_mhsa", types.ModuleType("paperlab.papers.lowrank_mhsa")
+    )
     with pytest.raises(ValueError, match="diagram_example"):
         for_paper("lowrank_mhsa")
 
@@ -269,3 +271,27 @@ def test_for_paper_is_deterministic_and_keeps_rng() -> None:
     assert torch.equal(before, after)
     assert a.to_dot() == for_paper("neural_circuit_diagrams").to_dot()
     assert a.title.startswith("18 · Neural Circuit Diagrams")
+
+
+class VectorMaps(nn.Module):
+    """Matmuls with vectors: x @ w (learned, m -> nothing), w @ y, and a batched matmul with a parameter."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(4))
+        self.W = nn.Parameter(torch.randn(3, 4, 5))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return x @ self.w, self.w @ y, x @ y, torch.matmul(x[None], self.W)
+
+
+def test_matmul_with_vectors_and_cost_labels() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DiagramWarning)
+        d = trace(VectorMaps(), torch.randn(2, 4), torch.randn(4, 6), axes=["b m", "m n"])
+    assert [t.shape for t in d.nodes[-1].inputs] == [(2,), (6,), (2, 6), (3, 2, 5)]
+    assert d.counts()["linear"] == 3 and d.counts()["contraction"] == 1
+    assert [a.name for a in d.nodes[-1].inputs[0].axes] == ["b"]
+    # FlopCounterMode has no formula for aten.mv (x @ w, matrix-vector): the diagram counts its 2·b·m = 16
+    assert d.flops(MATMUL_KINDS) == _torch_flops(VectorMaps(), torch.randn(2, 4), torch.randn(4, 6)) + 2 * 2 * 4
+    assert "FLOP" in d.to_dot(cost=True) and "FLOP</FONT>" not in d.to_dot()

@@ -14,8 +14,10 @@ import pytest
 from paperlab.diagrams.build import targets
 
 DIAGRAMS = Path(__file__).resolve().parent.parent / "diagrams"
-HINT = ("run `paperlab diagrams` (or: python -c \"from pathlib import Path; from paperlab.diagrams import "
-        "render_all; render_all(Path('diagrams'))\") and commit diagrams/")
+HINT = (
+    'run `paperlab diagrams` (or: python -c "from pathlib import Path; from paperlab.diagrams import '
+    "render_all; render_all(Path('diagrams'))\") and commit diagrams/"
+)
 TARGETS = targets()
 
 

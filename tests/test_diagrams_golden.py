@@ -23,20 +23,30 @@ def test_canonical_dot_matches_golden(name: str) -> None:
         path.parent.mkdir(exist_ok=True)
         path.write_text(dot, encoding="utf-8")
     assert path.is_file(), f"no golden file {path.name}; create it with PAPERLAB_UPDATE_GOLDEN=1"
-    assert dot == path.read_text(encoding="utf-8"), f"{name} drawing changed; if intended, PAPERLAB_UPDATE_GOLDEN=1"
+    assert dot == path.read_text(encoding="utf-8"), (
+        f"{name} drawing changed; if intended, PAPERLAB_UPDATE_GOLDEN=1"
+    )
 
 
 def test_canonical_structure() -> None:
     """The three diagrams of NEURAL_CIRCUIT_DIAGRAMS.md, in words."""
     mha = CANONICAL["multi_head_attention"]()
     assert {k: mha.counts()[k] for k in ("linear", "contraction", "softmax", "copy")} == {
-        "linear": 4, "contraction": 2, "softmax": 1, "copy": 1}
+        "linear": 4,
+        "contraction": 2,
+        "softmax": 1,
+        "copy": 1,
+    }
     assert [t.shape for t in mha.nodes[0].outputs] == [(20, 128), (22, 128)]
     conv = CANONICAL["conv2d"]()
     win = next(n for n in conv.nodes if n.meta.get("conv"))
     assert [a.label for a in win.outputs[0].axes] == ["b=8", "c=3", "h'=32", "kh=3", "w'=32", "kw=3"]
     lin = conv.find("linear")[0]
-    assert lin.label == "C" and [a.label for a in lin.outputs[0].axes][1] == "c'=16" and {a.name for a in lin.beside} == {"b", "h'", "w'"}
+    assert (
+        lin.label == "C"
+        and [a.label for a in lin.outputs[0].axes][1] == "c'=16"
+        and {a.name for a in lin.beside} == {"b", "h'", "w'"}
+    )
     res = CANONICAL["residual_block"]()
     assert res.counts()["copy"] == 1 and res.counts()["add"] == 1
     assert [a.label for a in res.find("add")[0].outputs[0].axes] == ["b=3", "c=64", "h=16", "w=16"]

@@ -9,5 +9,15 @@ from paperlab.diagrams.ir import MATMUL_KINDS, Axis, Diagram, Node, Tensor
 from paperlab.diagrams.render import DotMissing
 from paperlab.diagrams.tracer import DiagramWarning, trace
 
-__all__ = ["MATMUL_KINDS", "Axis", "Diagram", "DiagramWarning", "DotMissing", "Node", "Tensor", "for_paper",
-           "render_all", "trace"]
+__all__ = [
+    "MATMUL_KINDS",
+    "Axis",
+    "Diagram",
+    "DiagramWarning",
+    "DotMissing",
+    "Node",
+    "Tensor",
+    "for_paper",
+    "render_all",
+    "trace",
+]

@@ -32,7 +32,9 @@ def _example(slug: str) -> tuple[nn.Module, tuple[Any, ...], Any]:
         torch.manual_seed(0)
         result = fn()
     if not (isinstance(result, tuple) and len(result) == 3 and isinstance(result[0], nn.Module)):
-        raise ValueError(f"{paper.module}.diagram_example() must return (module, example_inputs_tuple, axes_or_None)")
+        raise ValueError(
+            f"{paper.module}.diagram_example() must return (module, example_inputs_tuple, axes_or_None)"
+        )
     module, inputs, axes = result
     return module, tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,), axes
 

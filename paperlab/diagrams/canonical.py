@@ -78,10 +78,25 @@ class Conv2d(nn.Module):
     a border of k-1-padding, and a stride-1 convolution with the kernel flipped.
     """
 
-    def __init__(self, c_in: int, c_out: int, k: int = 3, *, stride: int = 1, padding: int = 0,
-                 dilation: int = 1, transposed: bool = False) -> None:
+    def __init__(
+        self,
+        c_in: int,
+        c_out: int,
+        k: int = 3,
+        *,
+        stride: int = 1,
+        padding: int = 0,
+        dilation: int = 1,
+        transposed: bool = False,
+    ) -> None:
         super().__init__()
-        self.k, self.stride, self.padding, self.dilation, self.transposed = k, stride, padding, dilation, transposed
+        self.k, self.stride, self.padding, self.dilation, self.transposed = (
+            k,
+            stride,
+            padding,
+            dilation,
+            transposed,
+        )
         # weight (c_out, c_in, kh, kw) like nn.Conv2d; a transposed conv stores (c_in, c_out, kh, kw) like torch
         shape = (c_in, c_out, k, k) if transposed else (c_out, c_in, k, k)
         self.weight = _param(*shape, fan_in=c_in * k * k)
@@ -91,7 +106,9 @@ class Conv2d(nn.Module):
         k, s = self.k, self.stride
         if self.transposed:
             b, c, h, w = x.shape
-            x = F.pad(x[:, :, :, None, :, None], (0, s - 1, 0, 0, 0, s - 1))  # (b, c, h, s, w, s): zeros in between
+            x = F.pad(
+                x[:, :, :, None, :, None], (0, s - 1, 0, 0, 0, s - 1)
+            )  # (b, c, h, s, w, s): zeros in between
             x = x.reshape(b, c, h * s, w * s)[:, :, : (h - 1) * s + 1, : (w - 1) * s + 1]
             weight = self.weight.flip(-1, -2).transpose(0, 1)  # (c_out, c_in, kh, kw)
             pad, stride, dilation = self.dilation * (k - 1) - self.padding, 1, self.dilation
@@ -112,9 +129,15 @@ class Bottleneck(nn.Module):
     def __init__(self, c: int = 64, mid: int = 16) -> None:
         super().__init__()
         self.f = nn.Sequential(
-            nn.BatchNorm2d(c), nn.ReLU(), nn.Conv2d(c, mid, 1),
-            nn.BatchNorm2d(mid), nn.ReLU(), nn.Conv2d(mid, mid, 3, padding=1),
-            nn.BatchNorm2d(mid), nn.ReLU(), nn.Conv2d(mid, c, 1),
+            nn.BatchNorm2d(c),
+            nn.ReLU(),
+            nn.Conv2d(c, mid, 1),
+            nn.BatchNorm2d(mid),
+            nn.ReLU(),
+            nn.Conv2d(mid, mid, 3, padding=1),
+            nn.BatchNorm2d(mid),
+            nn.ReLU(),
+            nn.Conv2d(mid, c, 1),
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -166,17 +189,30 @@ def _seeded(build: Callable[[], Diagram]) -> Callable[[], Diagram]:
 
 
 def attention() -> Diagram:
-    return trace(Attention(), torch.randn(20, 16), torch.randn(22, 16), torch.randn(22, 16),
-                 axes=["y k", "x k", "x k"], title="Attention")
+    return trace(
+        Attention(),
+        torch.randn(20, 16),
+        torch.randn(22, 16),
+        torch.randn(22, 16),
+        axes=["y k", "x k", "x k"],
+        title="Attention",
+    )
 
 
 def multi_head_attention() -> Diagram:
-    return trace(MultiHeadAttention(128, 16, 4), torch.randn(20, 128), torch.randn(22, 128),
-                 axes=["y m", "x m"], title="Multi-head attention")
+    return trace(
+        MultiHeadAttention(128, 16, 4),
+        torch.randn(20, 128),
+        torch.randn(22, 128),
+        axes=["y m", "x m"],
+        title="Multi-head attention",
+    )
 
 
 def transformer_block() -> Diagram:
-    return trace(TransformerBlock(64, 16, 4, 128), torch.randn(2, 10, 64), axes="b t m", title="Transformer block")
+    return trace(
+        TransformerBlock(64, 16, 4, 128), torch.randn(2, 10, 64), axes="b t m", title="Transformer block"
+    )
 
 
 class _Learned(nn.Module):
@@ -209,12 +245,18 @@ def conv2d_dilated() -> Diagram:
 
 def conv2d_transposed() -> Diagram:
     """Drawn from ``nn.ConvTranspose2d`` (the zero-insertion code of :class:`Conv2d` computes the same)."""
-    return trace(_Learned(nn.ConvTranspose2d(3, 16, 3, stride=2, padding=1)), torch.randn(8, 3, 16, 16),
-                 axes="b c h w", title="Transposed convolution")
+    return trace(
+        _Learned(nn.ConvTranspose2d(3, 16, 3, stride=2, padding=1)),
+        torch.randn(8, 3, 16, 16),
+        axes="b c h w",
+        title="Transposed convolution",
+    )
 
 
 def residual_block() -> Diagram:
-    return trace(Bottleneck(64, 16).eval(), torch.randn(3, 64, 16, 16), axes="b c h w", title="Residual bottleneck")
+    return trace(
+        Bottleneck(64, 16).eval(), torch.randn(3, 64, 16, 16), axes="b c h w", title="Residual bottleneck"
+    )
 
 
 def unet_skip() -> Diagram:
@@ -227,6 +269,16 @@ def vit_patchify() -> Diagram:
 
 CANONICAL: dict[str, Callable[[], Diagram]] = {
     f.__name__: _seeded(f)
-    for f in (attention, multi_head_attention, transformer_block, conv2d, conv2d_strided, conv2d_dilated,
-              conv2d_transposed, residual_block, unet_skip, vit_patchify)
+    for f in (
+        attention,
+        multi_head_attention,
+        transformer_block,
+        conv2d,
+        conv2d_strided,
+        conv2d_dilated,
+        conv2d_transposed,
+        residual_block,
+        unet_skip,
+        vit_patchify,
+    )
 }

@@ -22,8 +22,20 @@ from dataclasses import dataclass, field
 from math import prod
 from typing import Any
 
-KINDS = ("input", "output", "linear", "contraction", "softmax", "elementwise", "reduce", "reindex", "copy",
-         "add", "block", "generic")
+KINDS = (
+    "input",
+    "output",
+    "linear",
+    "contraction",
+    "softmax",
+    "elementwise",
+    "reduce",
+    "reindex",
+    "copy",
+    "add",
+    "block",
+    "generic",
+)
 MATMUL_KINDS = ("linear", "contraction")  # the boxes torch's FlopCounterMode counts (mm, bmm, conv, sdpa)
 
 
@@ -215,17 +227,20 @@ class Diagram:
         return max((m for _, m in self.memory()), default=0)
 
     # --- drawing ---------------------------------------------------------------------------
-    def to_dot(self) -> str:
-        """The DOT source (pure Python, deterministic: the same model gives byte-identical text)."""
+    def to_dot(self, cost: bool = False) -> str:
+        """The DOT source (pure Python, deterministic: the same model gives byte-identical text).
+
+        ``cost=True`` prints each box's FLOPs under its label.
+        """
         from paperlab.diagrams.render import to_dot
 
-        return to_dot(self)
+        return to_dot(self, cost=cost)
 
-    def to_svg(self) -> str:
+    def to_svg(self, cost: bool = False) -> str:
         """The SVG drawn by graphviz's ``dot`` (a clear error says how to install it when missing)."""
         from paperlab.diagrams.render import to_svg
 
-        return to_svg(self.to_dot())
+        return to_svg(self.to_dot(cost=cost))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
         from paperlab.diagrams.render import DotMissing

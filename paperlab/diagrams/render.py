@@ -24,8 +24,17 @@ INSTALL_HINT = (
     "the Python side is `pip install graphviz`."
 )
 
-_FILL = {"linear": "#cfe0f5", "block": "#e8eef7", "generic": "#fde2e2", "reindex": "#f2f2f2", "add": "#ffffff",
-         "contraction": "#fff4d6", "reduce": "#fff4d6", "elementwise": "#ffffff", "softmax": "#ffffff"}
+_FILL = {
+    "linear": "#cfe0f5",
+    "block": "#e8eef7",
+    "generic": "#fde2e2",
+    "reindex": "#f2f2f2",
+    "add": "#ffffff",
+    "contraction": "#fff4d6",
+    "reduce": "#fff4d6",
+    "elementwise": "#ffffff",
+    "softmax": "#ffffff",
+}
 _LEARNED_FILL = "#cfe0f5"
 
 
@@ -45,10 +54,19 @@ def _port(kind: str, slot: int, ax: Axis | None) -> str:
     return f"{kind}{slot}a{ax.id}" if ax is not None else f"{kind}{slot}s"
 
 
-def _center(n: Node) -> str:
+def _flops_text(f: int) -> str:
+    for unit, scale in (("GFLOP", 1e9), ("MFLOP", 1e6), ("kFLOP", 1e3)):
+        if f >= scale:
+            return f"{f / scale:.3g} {unit}"
+    return f"{f} FLOP"
+
+
+def _center(n: Node, cost: bool = False) -> str:
     rep = f" ×{n.repeat}" if n.repeat > 1 and n.kind == "block" else ""
     note = n.meta.get("note")
     extra = f"<BR/>{_small(note, 7)}" if note else ""
+    if cost and n.flops:
+        extra += "<BR/>" + _small(_flops_text(n.flops * n.repeat), 7, "#a33")
     if n.kind == "linear":
         return f"<B>L</B><SUP>{_e(n.label)}</SUP>{extra}"
     if n.kind == "softmax":
@@ -89,12 +107,14 @@ def _column(n: Node, side: str, skip: set[tuple[int, int]], labelled: bool) -> l
     return cells
 
 
-def _table(n: Node) -> str:
+def _table(n: Node, cost: bool = False) -> str:
     head = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
     if n.kind in ("input", "output"):
         side = "o" if n.kind == "input" else "i"
         tensors = n.outputs if n.kind == "input" else n.inputs
-        names = n.meta.get("names") or (["out"] if len(tensors) == 1 else [f"out{k}" for k in range(len(tensors))])
+        names = n.meta.get("names") or (
+            ["out"] if len(tensors) == 1 else [f"out{k}" for k in range(len(tensors))]
+        )
         rows = []
         for slot, t in enumerate(tensors):
             if slot:
@@ -102,8 +122,14 @@ def _table(n: Node) -> str:
             axes = t.axes or [None]
             for r, ax in enumerate(axes):
                 port = _cell(_port(side, slot, ax), ax.label if ax else "scalar")
-                name = (f'<TD ROWSPAN="{len(axes)}" BGCOLOR="#eeeeee"><B>{_e(names[slot] if slot < len(names) else "")}'
-                        f"</B></TD>") if r == 0 else ""
+                name = (
+                    (
+                        f'<TD ROWSPAN="{len(axes)}" BGCOLOR="#eeeeee"><B>{_e(names[slot] if slot < len(names) else "")}'
+                        f"</B></TD>"
+                    )
+                    if r == 0
+                    else ""
+                )
                 rows.append(f"<TR>{name}{port}</TR>" if n.kind == "input" else f"<TR>{port}{name}</TR>")
         return head + "".join(rows) + "</TABLE>"
     beside_ids = {a.id for a in n.beside}
@@ -133,19 +159,21 @@ def _table(n: Node) -> str:
     border = "0" if n.kind in ("softmax", "copy") else "2" if n.kind == "block" else "1"
     style = ' STYLE="rounded"' if n.kind in ("elementwise", "add", "block") else ""
     bg = "" if n.kind in ("softmax", "copy") else f' BGCOLOR="{fill}"'
-    center = f'<TD ROWSPAN="{rows_n}" BORDER="{border}"{style}{bg} CELLPADDING="4">{_center(n)}</TD>'
-    box_rows = [f"<TR>{left[0]}{center}{right[0]}</TR>"] + [f"<TR>{a}{b}</TR>" for a, b in zip(left[1:], right[1:], strict=True)]
+    center = f'<TD ROWSPAN="{rows_n}" BORDER="{border}"{style}{bg} CELLPADDING="4">{_center(n, cost)}</TD>'
+    box_rows = [f"<TR>{left[0]}{center}{right[0]}</TR>"] + [
+        f"<TR>{a}{b}</TR>" for a, b in zip(left[1:], right[1:], strict=True)
+    ]
     return head + "".join(beside_rows + box_rows + after_rows) + "</TABLE>"
 
 
-def _node_line(n: Node) -> str:
+def _node_line(n: Node, cost: bool = False) -> str:
     cls = f"op-{n.kind}" + (" learned" if n.learned else "")
     tip = f"{n.kind}: {n.label}" + (f" ({n.flops * n.repeat:,} FLOPs)" if n.flops else "")
-    return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n)}>];'
+    return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n, cost)}>];'
 
 
-def to_dot(d: Diagram) -> str:
-    """The DOT text of a diagram (deterministic: ids come from the trace order)."""
+def to_dot(d: Diagram, cost: bool = False) -> str:
+    """The DOT text of a diagram (deterministic: ids come from the trace order); ``cost`` prints FLOPs per box."""
     lines = [
         "digraph circuit {",
         '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.12, ranksep=0.3, newrank=true,'
@@ -165,18 +193,22 @@ def to_dot(d: Diagram) -> str:
 
     def emit(scope: tuple[Scope, ...], indent: str) -> None:
         for n in tree.get(scope, []):
-            lines.append(indent + _node_line(n))
+            lines.append(indent + _node_line(n, cost))
         for child in children.get(scope, []):
             own = child[-1]
             if not children.get(child) and len(tree.get(child, [])) == 1 and d.repeats.get(own, 1) == 1:
-                lines.append(indent + _node_line(tree[child][0]))  # a leaf module (Linear, ReLU): no fence
+                lines.append(
+                    indent + _node_line(tree[child][0], cost)
+                )  # a leaf module (Linear, ReLU): no fence
                 continue
             counter[0] += 1
             rep = d.repeats.get(own, 1)
             title = _e(own.title) + (f" <B>×{rep}</B>" if rep > 1 else "")
-            lines.append(f'{indent}subgraph cluster_{counter[0]} {{')
-            lines.append(f'{indent}  graph [label=<{title}>, class="module", style="rounded,dashed", color="#7a8aa6",'
-                         ' fontsize=9, labeljust=l];')
+            lines.append(f"{indent}subgraph cluster_{counter[0]} {{")
+            lines.append(
+                f'{indent}  graph [label=<{title}>, class="module", style="rounded,dashed", color="#7a8aa6",'
+                " fontsize=9, labeljust=l];"
+            )
             emit(child, indent + "  ")
             lines.append(indent + "}")
 

@@ -57,14 +57,26 @@ def _main(tr: Tracer, args: Sequence[Any], ins: list[Tensor]) -> Tensor:
 
 
 # --- aliases and permutations: no box, the wires just continue -----------------------------------
-def _alias(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-           outs: list[torch.Tensor]) -> None:
+def _alias(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     tr.bind(outs[0], t.axes, root=t)
 
 
-def _permute(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-             outs: list[torch.Tensor]) -> None:
+def _permute(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     probe = torch.empty(tuple(range(2, 2 + len(t.axes))), device="meta")  # distinct sizes reveal the order
     func = kwargs.pop("__func__")
@@ -101,8 +113,14 @@ def _groups(a: Sequence[int], b: Sequence[int]) -> list[tuple[list[int], list[in
     return out
 
 
-def _reshape(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-             outs: list[torch.Tensor]) -> None:
+def _reshape(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     out = outs[0]
     shape = tuple(out.shape)
@@ -140,25 +158,149 @@ def _reshape(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any],
 
 # --- elementwise and broadcasting -----------------------------------------------------------------
 _SYMBOLS = {
-    "add": "+", "sub": "−", "rsub": "−", "mul": "×", "div": "÷", "rdiv": "÷", "true_divide": "÷", "neg": "−x",
-    "pow": "^", "rpow": "^", "relu": "ReLU", "gelu": "GELU", "silu": "SiLU", "sigmoid": "σ", "tanh": "tanh",
-    "exp": "exp", "log": "log", "sqrt": "√", "rsqrt": "1/√", "abs": "|x|", "leaky_relu": "LReLU",
-    "softplus": "softplus", "elu": "ELU", "selu": "SELU", "mish": "Mish", "hardtanh": "hardtanh",
-    "layer_norm": "LN", "batch_norm": "BN", "group_norm": "GN", "instance_norm": "IN", "rms_norm": "RMSNorm",
-    "maximum": "max", "minimum": "min", "where": "where", "masked_fill": "mask",
+    "add": "+",
+    "sub": "−",
+    "rsub": "−",
+    "mul": "×",
+    "div": "÷",
+    "rdiv": "÷",
+    "true_divide": "÷",
+    "neg": "−x",
+    "pow": "^",
+    "rpow": "^",
+    "relu": "ReLU",
+    "gelu": "GELU",
+    "silu": "SiLU",
+    "sigmoid": "σ",
+    "tanh": "tanh",
+    "exp": "exp",
+    "log": "log",
+    "sqrt": "√",
+    "rsqrt": "1/√",
+    "abs": "|x|",
+    "leaky_relu": "LReLU",
+    "softplus": "softplus",
+    "elu": "ELU",
+    "selu": "SELU",
+    "mish": "Mish",
+    "hardtanh": "hardtanh",
+    "layer_norm": "LN",
+    "batch_norm": "BN",
+    "group_norm": "GN",
+    "instance_norm": "IN",
+    "rms_norm": "RMSNorm",
+    "maximum": "max",
+    "minimum": "min",
+    "where": "where",
+    "masked_fill": "mask",
 }
 ELEMENTWISE = set(_SYMBOLS) | {
-    "relu6", "hardswish", "hardsigmoid", "logsigmoid", "tanhshrink", "softsign", "celu", "glu", "prelu", "rrelu",
-    "threshold", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "erf", "erfc", "expm1",
-    "log1p", "log2", "log10", "reciprocal", "square", "sign", "sgn", "floor", "ceil", "round", "trunc", "frac",
-    "clamp", "clip", "clamp_min", "clamp_max", "nan_to_num", "lerp", "addcmul", "addcdiv", "fmod", "remainder",
-    "floor_divide", "eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite", "logical_and",
-    "logical_or", "logical_not", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_not", "heaviside",
-    "dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout", "normalize",
-    "local_response_norm", "cumsum", "cumprod", "cummax", "logcumsumexp", "flip", "fliplr", "flipud", "roll",
-    "tril", "triu", "sort", "argsort", "masked_scatter", "copysign", "hypot", "xlogy", "sinc", "logit",
-    "exp2", "angle", "real", "imag", "conj", "positive", "bernoulli", "fill", "zero", "uniform", "normal",
-    "rad2deg", "deg2rad", "digamma", "lgamma", "polygamma", "i0",
+    "relu6",
+    "hardswish",
+    "hardsigmoid",
+    "logsigmoid",
+    "tanhshrink",
+    "softsign",
+    "celu",
+    "glu",
+    "prelu",
+    "rrelu",
+    "threshold",
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "erf",
+    "erfc",
+    "expm1",
+    "log1p",
+    "log2",
+    "log10",
+    "reciprocal",
+    "square",
+    "sign",
+    "sgn",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "clamp",
+    "clip",
+    "clamp_min",
+    "clamp_max",
+    "nan_to_num",
+    "lerp",
+    "addcmul",
+    "addcdiv",
+    "fmod",
+    "remainder",
+    "floor_divide",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "logical_and",
+    "logical_or",
+    "logical_not",
+    "logical_xor",
+    "bitwise_and",
+    "bitwise_or",
+    "bitwise_not",
+    "heaviside",
+    "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "alpha_dropout",
+    "feature_alpha_dropout",
+    "normalize",
+    "local_response_norm",
+    "cumsum",
+    "cumprod",
+    "cummax",
+    "logcumsumexp",
+    "flip",
+    "fliplr",
+    "flipud",
+    "roll",
+    "tril",
+    "triu",
+    "sort",
+    "argsort",
+    "masked_scatter",
+    "copysign",
+    "hypot",
+    "xlogy",
+    "sinc",
+    "logit",
+    "exp2",
+    "angle",
+    "real",
+    "imag",
+    "conj",
+    "positive",
+    "bernoulli",
+    "fill",
+    "zero",
+    "uniform",
+    "normal",
+    "rad2deg",
+    "deg2rad",
+    "digamma",
+    "lgamma",
+    "polygamma",
+    "i0",
 }
 _NORMS = {"layer_norm", "batch_norm", "group_norm", "instance_norm", "rms_norm"}
 
@@ -177,8 +319,14 @@ def _broadcast(tr: Tracer, ins: Sequence[Tensor], shape: Sequence[int]) -> list[
     return axes[::-1]
 
 
-def _elementwise(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-                 outs: list[torch.Tensor]) -> None:
+def _elementwise(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     flat = [*args, *kwargs.values()]
     consts = [v for v in flat if isinstance(v, torch.Tensor) and tr.get(v) is None]
     learned = [v for v in consts if tr.is_learned(v)]
@@ -199,25 +347,62 @@ def _elementwise(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, A
     tr.node(kind, label, ins, results, learned=bool(learned), flops=box_flops(results[0][1]))
 
 
-def _softmax(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-             outs: list[torch.Tensor]) -> None:
+def _softmax(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     dim = _dims(_arg(args, kwargs, 1, "dim"), len(t.axes))[0]
     ax = t.axes[dim]
     label = {"softmax": "softmax", "log_softmax": "log softmax", "softmin": "softmin"}.get(name, name)
-    tr.node("softmax", label, [t], [(outs[0], t.axes)], flops=box_flops(t.axes),
-            beside=[a for a in t.axes if a is not ax], axis=ax)
+    tr.node(
+        "softmax",
+        label,
+        [t],
+        [(outs[0], t.axes)],
+        flops=box_flops(t.axes),
+        beside=[a for a in t.axes if a is not ax],
+        axis=ax,
+    )
 
 
 # --- reductions -----------------------------------------------------------------------------------
-_REDUCE_SYMBOL = {"sum": "Σ", "nansum": "Σ", "mean": "mean", "nanmean": "mean", "amax": "max", "amin": "min",
-                  "max": "max", "min": "min", "prod": "∏", "norm": "‖·‖", "logsumexp": "logsumexp",
-                  "var": "var", "std": "std", "all": "all", "any": "any", "argmax": "argmax",
-                  "argmin": "argmin", "count_nonzero": "count", "median": "median", "vector_norm": "‖·‖"}
+_REDUCE_SYMBOL = {
+    "sum": "Σ",
+    "nansum": "Σ",
+    "mean": "mean",
+    "nanmean": "mean",
+    "amax": "max",
+    "amin": "min",
+    "max": "max",
+    "min": "min",
+    "prod": "∏",
+    "norm": "‖·‖",
+    "logsumexp": "logsumexp",
+    "var": "var",
+    "std": "std",
+    "all": "all",
+    "any": "any",
+    "argmax": "argmax",
+    "argmin": "argmin",
+    "count_nonzero": "count",
+    "median": "median",
+    "vector_norm": "‖·‖",
+}
 
 
-def _reduce(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _reduce(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     if name in ("max", "min") and len(args) > 1 and isinstance(args[1], torch.Tensor):
         _elementwise(tr, "maximum" if name == "max" else "minimum", args, kwargs, ins, outs)
         return
@@ -234,8 +419,14 @@ def _reduce(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
             axes = [tr.fresh("d", s) for s in out.shape]
         results.append((out, axes))
     names = " ".join(t.axes[i].display for i in sorted(gone))
-    tr.node("reduce", f"{_REDUCE_SYMBOL.get(name, name)} {names}".strip(), [t], results, flops=box_flops(t.axes),
-            beside=[a for i, a in enumerate(t.axes) if i not in gone])
+    tr.node(
+        "reduce",
+        f"{_REDUCE_SYMBOL.get(name, name)} {names}".strip(),
+        [t],
+        results,
+        flops=box_flops(t.axes),
+        beside=[a for i, a in enumerate(t.axes) if i not in gone],
+    )
 
 
 # --- learned maps and contractions ----------------------------------------------------------------
@@ -243,8 +434,14 @@ def _learned_label(tr: Tracer, weight: Any) -> str:
     return tr.param_name(weight) or "W"
 
 
-def _linear(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _linear(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     x, w = args[0], _arg(args, kwargs, 1, "weight")
     t, tw = tr.get(x), tr.get(w)
     out = outs[0]
@@ -252,8 +449,15 @@ def _linear(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
     if tw is None:
         axes = [*t.axes[:-1], tr.fresh("f", out.shape[-1])]
         kind = "linear" if tr.is_learned(w) else "contraction"
-        tr.node(kind, _learned_label(tr, w) if kind == "linear" else f"Σ {t.axes[-1].display}", [t],
-                [(out, axes)], learned=kind == "linear", flops=flops, beside=t.axes[:-1])
+        tr.node(
+            kind,
+            _learned_label(tr, w) if kind == "linear" else f"Σ {t.axes[-1].display}",
+            [t],
+            [(out, axes)],
+            learned=kind == "linear",
+            flops=flops,
+            beside=t.axes[:-1],
+        )
         return
     tr.unify(t.axes[-1], tw.axes[-1])
     inputs = [t, tw] if t is not None else [tw]
@@ -261,31 +465,44 @@ def _linear(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
     tr.node("contraction", f"Σ {tw.axes[-1].display}", inputs, [(out, axes)], flops=flops)
 
 
-def _matmul(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _matmul(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     a, b = (args[1], args[0]) if name == "rmatmul" else (args[0], args[1])
     ta, tb = tr.get(a), tr.get(b)
     out = outs[0]
-    if a.dim() < 2 or b.dim() < 2 or (ta is None and tb is None):
+    if a.dim() == 0 or b.dim() == 0 or (ta is None and tb is None):
         tr.generic(name, ins, outs, known=True)
         return
-    k = a.shape[-1]
-    flops = 2 * prod(out.shape) * k
-    a_axes = ta.axes if ta is not None else None
-    b_axes = tb.axes if tb is not None else None
+    flops = 2 * prod(out.shape) * a.shape[-1]
     traced = [t for t in (ta, tb) if t is not None]
-    batch = _broadcast(tr, [Tensor(0, t.axes[:-2]) for t in traced], tuple(out.shape[:-2]))
-    row = a_axes[-2] if a_axes is not None else tr.fresh("f", a.shape[-2])
-    col = b_axes[-1] if b_axes is not None else tr.fresh("f", b.shape[-1])
-    if a_axes is not None and b_axes is not None:
-        tr.unify(a_axes[-1], b_axes[-2])
-        tr.node("contraction", f"Σ {a_axes[-1].display}", traced, [(out, [*batch, row, col])], flops=flops)
+    lead = [Tensor(0, t.axes[:-2]) for t, v in ((ta, a), (tb, b)) if t is not None and v.dim() > 2]
+    batch = _broadcast(tr, lead, tuple(out.shape[: out.dim() - (a.dim() > 1) - (b.dim() > 1)]))
+    row = [] if a.dim() < 2 else [ta.axes[-2] if ta is not None else tr.fresh("f", a.shape[-2])]
+    col = [] if b.dim() < 2 else [tb.axes[-1] if tb is not None else tr.fresh("f", b.shape[-1])]
+    axes = [*batch, *row, *col]
+    if ta is not None and tb is not None:
+        k_b = tb.axes[-2] if b.dim() > 1 else tb.axes[-1]
+        tr.unify(ta.axes[-1], k_b)
+        tr.node("contraction", f"Σ {ta.axes[-1].display}", traced, [(out, axes)], flops=flops)
         return
     weight = b if ta is not None else a
     kind = "linear" if tr.is_learned(weight) else "contraction"
     label = _learned_label(tr, weight) if kind == "linear" else "Σ"
-    tr.node(kind, label, traced, [(out, [*batch, row, col])], learned=kind == "linear", flops=flops,
-            beside=[*batch, row] if ta is not None else [*batch, col])
+    tr.node(
+        kind,
+        label,
+        traced,
+        [(out, axes)],
+        learned=kind == "linear",
+        flops=flops,
+        beside=[*batch, *row] if ta is not None else [*batch, *col],
+    )
 
 
 def _parse_einsum(eq: str, ranks: Sequence[int]) -> tuple[list[list[str]], list[str]]:
@@ -306,13 +523,20 @@ def _parse_einsum(eq: str, ranks: Sequence[int]) -> tuple[list[list[str]], list[
         out = [*head, *([f"…{n_ell - i}" for i in range(n_ell)] if ell else []), *tail]
     else:
         letters = [s for term in parsed for s in term]
-        out = [f"…{n_ell - i}" for i in range(n_ell)] + sorted(s for s in set(letters)
-                                                              if letters.count(s) == 1 and not s.startswith("…"))
+        out = [f"…{n_ell - i}" for i in range(n_ell)] + sorted(
+            s for s in set(letters) if letters.count(s) == 1 and not s.startswith("…")
+        )
     return parsed, out
 
 
-def _einsum(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _einsum(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     eq = args[0]
     ops = list(args[1][0] if len(args) == 2 and isinstance(args[1], (list, tuple)) else args[1:])
     if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
@@ -347,10 +571,21 @@ def _einsum(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
         kind, label = ("reduce" if gone else "reindex"), "Σ " + " ".join(gone) if gone else "einsum"
         flops = box_flops(traced[0].axes) if gone else 0
     else:
-        kind, label = "contraction", ("Σ " + " ".join(sym[s].display if s in sym else s for s in gone)) if gone else "⊗"
+        kind, label = (
+            "contraction",
+            ("Σ " + " ".join(sym[s].display if s in sym else s for s in gone)) if gone else "⊗",
+        )
     beside = [sym[s] for s in rhs if s in sym] if learned else []
-    tr.node(kind, label, traced, [(outs[0], out_axes)], learned=bool(learned), flops=flops, beside=beside,
-            equation=eq)
+    tr.node(
+        kind,
+        label,
+        traced,
+        [(outs[0], out_axes)],
+        learned=bool(learned),
+        flops=flops,
+        beside=beside,
+        equation=eq,
+    )
 
 
 # --- convolution: windows, then a learned map (Abbott §3.4) ---------------------------------------
@@ -358,8 +593,14 @@ def _tuple(v: Any, n: int) -> tuple[int, ...]:
     return tuple(v) if isinstance(v, (tuple, list)) else (int(v),) * n
 
 
-def _conv(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-          outs: list[torch.Tensor]) -> None:
+def _conv(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     transposed = "transpose" in name
     x, w = args[0], _arg(args, kwargs, 1, "weight")
     t, tw = tr.get(x), tr.get(w)
@@ -377,17 +618,29 @@ def _conv(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], in
     kernel = tuple(w.shape[2:])
     lead = t.axes[: x.dim() - n_sp - 1]
     chan = t.axes[x.dim() - n_sp - 1]
-    space = t.axes[x.dim() - n_sp:]
+    space = t.axes[x.dim() - n_sp :]
     out_space = tuple(out.shape[-n_sp:])
-    trivial = (not transposed and all(k == 1 for k in kernel) and all(s == 1 for s in stride)
-               and pad in ((0,) * n_sp, "valid"))
+    trivial = (
+        not transposed
+        and all(k == 1 for k in kernel)
+        and all(s == 1 for s in stride)
+        and pad in ((0,) * n_sp, "valid")
+    )
     conv_space = tuple(x.shape[-n_sp:]) if transposed else out_space
     flops = 2 * prod(x.shape[: x.dim() - n_sp - 1]) * prod(conv_space) * prod(w.shape)
     label = _learned_label(tr, w) if tr.is_learned(w) else "W"
     c_out = tr.axis(_prime(chan), out.shape[x.dim() - n_sp - 1])
     if trivial:
-        tr.node("linear", label, [t], [(out, [*lead, c_out, *space])], learned=tr.is_learned(w), flops=flops,
-                beside=[*lead, *space], groups=groups)
+        tr.node(
+            "linear",
+            label,
+            [t],
+            [(out, [*lead, c_out, *space])],
+            learned=tr.is_learned(w),
+            flops=flops,
+            beside=[*lead, *space],
+            groups=groups,
+        )
         return
     new_space = [tr.axis(_prime(s), n, fixed=True) for s, n in zip(space, out_space, strict=True)]
     windows = [tr.axis("k" + _base(s.display), k, fixed=True) for s, k in zip(space, kernel, strict=True)]
@@ -400,28 +653,61 @@ def _conv(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], in
         bits.append(f"pad {pad if isinstance(pad, str) else '×'.join(map(str, pad))}")
     win_axes = [*lead, chan, *[a for pair in zip(new_space, windows, strict=True) for a in pair]]
     virtual = tr.virtual(win_axes)
-    tr.node("reindex", ("transposed windows " if transposed else "windows ") + ", ".join(bits), [t], [],
-            beside=[*lead, chan], conv=True).outputs.append(virtual)
+    tr.node(
+        "reindex",
+        ("transposed windows " if transposed else "windows ") + ", ".join(bits),
+        [t],
+        [],
+        beside=[*lead, chan],
+        conv=True,
+    ).outputs.append(virtual)
     inputs = [virtual] + ([tw] if tw is not None else [])
-    tr.node("linear" if tw is None else "contraction", label if tw is None else "Σ", inputs,
-            [(out, [*lead, c_out, *new_space])], learned=tr.is_learned(w), flops=flops,
-            beside=[*lead, *new_space], groups=groups)
+    tr.node(
+        "linear" if tw is None else "contraction",
+        label if tw is None else "Σ",
+        inputs,
+        [(out, [*lead, c_out, *new_space])],
+        learned=tr.is_learned(w),
+        flops=flops,
+        beside=[*lead, *new_space],
+        groups=groups,
+    )
 
 
-def _embedding(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-               outs: list[torch.Tensor]) -> None:
+def _embedding(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     idx, w = args[0], _arg(args, kwargs, 1, "weight")
     t = tr.get(idx)
     if t is None:  # the weight itself is traced (e.g. produced by a hypernetwork)
         tr.generic(name, ins, outs, known=True)
         return
-    tr.node("linear", _learned_label(tr, w), [t], [(outs[0], [*t.axes, tr.fresh("e", w.shape[-1])])],
-            learned=tr.is_learned(w), beside=t.axes, note=f"lookup, V={w.shape[0]}")
+    tr.node(
+        "linear",
+        _learned_label(tr, w),
+        [t],
+        [(outs[0], [*t.axes, tr.fresh("e", w.shape[-1])])],
+        learned=tr.is_learned(w),
+        beside=t.axes,
+        note=f"lookup, V={w.shape[0]}",
+    )
 
 
 # --- reindexing: indexing, cat, split, pooling, windows ------------------------------------------------
-def _positional(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-                outs: list[torch.Tensor], kind: str = "reindex") -> None:
+def _positional(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+    kind: str = "reindex",
+) -> None:
     """Wires that keep their position and size continue; the others are new (``h -> h'``)."""
     t = _main(tr, args, ins)
     results, kept = [], []
@@ -436,8 +722,12 @@ def _positional(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, An
             else:
                 axes.append(tr.fresh("d", s))
         results.append((out, axes))
-    label = {"max_pool": "maxpool", "avg_pool": "avgpool", "adaptive_avg_pool": "adaptive avgpool",
-             "adaptive_max_pool": "adaptive maxpool"}.get(name.rstrip("123d").rstrip("_"), name)
+    label = {
+        "max_pool": "maxpool",
+        "avg_pool": "avgpool",
+        "adaptive_avg_pool": "adaptive avgpool",
+        "adaptive_max_pool": "adaptive maxpool",
+    }.get(name.rstrip("123d").rstrip("_"), name)
     k = args[1] if kind == "reduce" and len(args) > 1 and isinstance(args[1], (int, tuple, list)) else None
     if k is not None:
         label += " " + "×".join(map(str, _tuple(k, 1)))
@@ -445,8 +735,14 @@ def _positional(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, An
     tr.node(kind, label, ins, results, flops=flops, beside=[a for a in t.axes if any(a is b for b in kept)])
 
 
-def _pool(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-          outs: list[torch.Tensor]) -> None:
+def _pool(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     _positional(tr, name, args, kwargs, ins, outs[:1] if "with_indices" in name else outs, kind="reduce")
 
 
@@ -465,8 +761,14 @@ def _index_label(idx: Any) -> str:
     return "[" + ", ".join(one(i) for i in items) + "]"
 
 
-def _getitem(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-             outs: list[torch.Tensor]) -> None:
+def _getitem(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     idx = args[1]
     items = idx if isinstance(idx, tuple) else (idx,)
@@ -496,8 +798,14 @@ def _getitem(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any],
     tr.node("reindex", _index_label(idx), [t], [(outs[0], axes)], beside=[a for a in axes if a in t.axes])
 
 
-def _cat(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-         outs: list[torch.Tensor]) -> None:
+def _cat(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     items = list(args[0])
     dim = int(_arg(args, kwargs, 1, "dim", 0))
     out = outs[0]
@@ -516,12 +824,19 @@ def _cat(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins
                 if name == "stack" or j != dim:
                     tr.unify(a, b)
     label = name + ("" if not consts else " " + (tr.param_name(consts[0]) or "θ"))
-    tr.node("reindex", label, ins, [(out, axes)], learned=bool(consts),
-            beside=[a for a in axes if a in ref.axes])
+    tr.node(
+        "reindex", label, ins, [(out, axes)], learned=bool(consts), beside=[a for a in axes if a in ref.axes]
+    )
 
 
-def _split(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-           outs: list[torch.Tensor]) -> None:
+def _split(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     dim = int(_arg(args, kwargs, 1 if name == "unbind" else 2, "dim", 0)) % len(t.axes)
     results = []
@@ -529,14 +844,22 @@ def _split(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], i
         if name == "unbind":
             axes = [a for j, a in enumerate(t.axes) if j != dim]
         else:
-            axes = [a if j != dim or out.shape[j] == a.size else tr.axis(_prime(a), out.shape[j])
-                    for j, a in enumerate(t.axes)]
+            axes = [
+                a if j != dim or out.shape[j] == a.size else tr.axis(_prime(a), out.shape[j])
+                for j, a in enumerate(t.axes)
+            ]
         results.append((out, axes))
     tr.node("reindex", name, [t], results, beside=[a for j, a in enumerate(t.axes) if j != dim])
 
 
-def _expand(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _expand(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
     out = outs[0]
     axes: list[Axis] = []
@@ -550,8 +873,14 @@ def _expand(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
     tr.node("reindex", name, [t], [(out, axes)], beside=[a for a in axes if a in t.axes])
 
 
-def _unfold(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _unfold(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     """``Tensor.unfold(dim, size, step)``: n -> (n', k) sliding windows."""
     t = _main(tr, args, ins)
     dim = int(_arg(args, kwargs, 1, "dimension", 0)) % len(t.axes)
@@ -559,11 +888,19 @@ def _unfold(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
     axes = list(t.axes)
     axes[dim] = tr.axis(_prime(t.axes[dim]), out.shape[dim], fixed=True)
     axes.append(tr.axis("k" + _base(t.axes[dim].display), out.shape[-1], fixed=True))
-    tr.node("reindex", f"windows {out.shape[-1]}", [t], [(out, axes)], beside=[a for a in axes if a in t.axes])
+    tr.node(
+        "reindex", f"windows {out.shape[-1]}", [t], [(out, axes)], beside=[a for a in axes if a in t.axes]
+    )
 
 
-def _im2col(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-            outs: list[torch.Tensor]) -> None:
+def _im2col(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     """``F.unfold`` (im2col): (b, c, h, w) -> (b, (c kh kw), (h' w'))."""
     t = _main(tr, args, ins)
     x = args[0]
@@ -581,14 +918,28 @@ def _im2col(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], 
     tr.node("reindex", f"unfold {k[0]}×{k[1]}", [t], [(out, [*lead, patch, where])], beside=lead)
 
 
-def _one_hot(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-             outs: list[torch.Tensor]) -> None:
+def _one_hot(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     t = _main(tr, args, ins)
-    tr.node("reindex", "one-hot", [t], [(outs[0], [*t.axes, tr.fresh("v", outs[0].shape[-1])])], beside=t.axes)
+    tr.node(
+        "reindex", "one-hot", [t], [(outs[0], [*t.axes, tr.fresh("v", outs[0].shape[-1])])], beside=t.axes
+    )
 
 
-def _sdpa(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-          outs: list[torch.Tensor]) -> None:
+def _sdpa(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     q, k, v = (_arg(args, kwargs, i, key) for i, key in enumerate(("query", "key", "value")))
     tq, tk, tv = tr.get(q), tr.get(k), tr.get(v)
     if tq is None or tk is None or tv is None:
@@ -599,38 +950,137 @@ def _sdpa(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], in
     b = prod(q.shape[:-2])
     L, S, E, Ev = q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
     inner = {"contraction": 2 * b * L * S * E + 2 * b * L * S * Ev}
-    tr.node("block", "attention", ins, [(outs[0], [*tq.axes[:-1], tv.axes[-1]])], flops=inner["contraction"],
-            inner_flops=inner, note=f"softmax(QKᵀ/√{E})V")
+    tr.node(
+        "block",
+        "attention",
+        ins,
+        [(outs[0], [*tq.axes[:-1], tv.axes[-1]])],
+        flops=inner["contraction"],
+        inner_flops=inner,
+        note=f"softmax(QKᵀ/√{E})V",
+    )
 
 
-def _constant(tr: Tracer, name: str, args: Sequence[Any], kwargs: dict[str, Any], ins: list[Tensor],
-              outs: list[torch.Tensor]) -> None:
+def _constant(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     """``zeros_like`` and friends: the value does not depend on the input, so it is a constant."""
 
 
 RULES: dict[str, Rule] = {}
 for _names, _rule in [
-    (("contiguous", "clone", "detach", "float", "double", "half", "bfloat16", "to", "type", "type_as", "cpu",
-      "cuda", "get_data", "requires_grad", "long", "int", "bool", "short", "byte", "char", "as_strided_copy",
-      "get_real"), _alias),
-    (("permute", "transpose", "t", "swapaxes", "swapdims", "movedim", "moveaxis", "get_T", "get_mT", "get_H",
-      "get_mH", "adjoint"), _permute),
-    (("view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as", "ravel"),
-     _reshape),
+    (
+        (
+            "contiguous",
+            "clone",
+            "detach",
+            "float",
+            "double",
+            "half",
+            "bfloat16",
+            "to",
+            "type",
+            "type_as",
+            "cpu",
+            "cuda",
+            "get_data",
+            "requires_grad",
+            "long",
+            "int",
+            "bool",
+            "short",
+            "byte",
+            "char",
+            "as_strided_copy",
+            "get_real",
+        ),
+        _alias,
+    ),
+    (
+        (
+            "permute",
+            "transpose",
+            "t",
+            "swapaxes",
+            "swapdims",
+            "movedim",
+            "moveaxis",
+            "get_T",
+            "get_mT",
+            "get_H",
+            "get_mH",
+            "adjoint",
+        ),
+        _permute,
+    ),
+    (
+        ("view", "reshape", "flatten", "unflatten", "squeeze", "unsqueeze", "view_as", "reshape_as", "ravel"),
+        _reshape,
+    ),
     (("softmax", "log_softmax", "softmin"), _softmax),
     (tuple(_REDUCE_SYMBOL), _reduce),
     (("linear",), _linear),
-    (("matmul", "rmatmul", "mm", "bmm"), _matmul),
+    (("matmul", "rmatmul", "mm", "bmm", "mv", "dot", "inner"), _matmul),
     (("einsum",), _einsum),
     (("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"), _conv),
     (("embedding",), _embedding),
-    (("max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d", "adaptive_avg_pool1d",
-      "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d",
-      "adaptive_max_pool3d", "max_pool2d_with_indices", "lp_pool1d", "lp_pool2d"), _pool),
-    (("interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle",
-      "pad", "fold", "gather", "index_select", "take_along_dim", "masked_select", "nonzero", "topk", "kthvalue",
-      "scatter", "scatter_add", "index_add", "index_put", "diagonal", "diag_embed", "narrow", "select",
-      "take", "unique", "bucketize", "searchsorted"), _positional),
+    (
+        (
+            "max_pool1d",
+            "max_pool2d",
+            "max_pool3d",
+            "avg_pool1d",
+            "avg_pool2d",
+            "avg_pool3d",
+            "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d",
+            "adaptive_avg_pool3d",
+            "adaptive_max_pool1d",
+            "adaptive_max_pool2d",
+            "adaptive_max_pool3d",
+            "max_pool2d_with_indices",
+            "lp_pool1d",
+            "lp_pool2d",
+        ),
+        _pool,
+    ),
+    (
+        (
+            "interpolate",
+            "upsample",
+            "upsample_nearest",
+            "upsample_bilinear",
+            "pixel_shuffle",
+            "pixel_unshuffle",
+            "pad",
+            "fold",
+            "gather",
+            "index_select",
+            "take_along_dim",
+            "masked_select",
+            "nonzero",
+            "topk",
+            "kthvalue",
+            "scatter",
+            "scatter_add",
+            "index_add",
+            "index_put",
+            "diagonal",
+            "diag_embed",
+            "narrow",
+            "select",
+            "take",
+            "unique",
+            "bucketize",
+            "searchsorted",
+        ),
+        _positional,
+    ),
     (("getitem",), _getitem),
     (("cat", "concat", "concatenate", "stack", "hstack", "vstack"), _cat),
     (("split", "chunk", "tensor_split", "split_with_sizes", "unbind"), _split),
@@ -638,15 +1088,38 @@ for _names, _rule in [
     (("unfold",), _unfold),
     (("one_hot",), _one_hot),
     (("scaled_dot_product_attention",), _sdpa),
-    (("zeros_like", "ones_like", "empty_like", "rand_like", "randn_like", "full_like", "randint_like",
-      "new_zeros", "new_ones", "new_full", "new_empty", "new_tensor", "get_grad"), _constant),
+    (
+        (
+            "zeros_like",
+            "ones_like",
+            "empty_like",
+            "rand_like",
+            "randn_like",
+            "full_like",
+            "randint_like",
+            "new_zeros",
+            "new_ones",
+            "new_full",
+            "new_empty",
+            "new_tensor",
+            "get_grad",
+        ),
+        _constant,
+    ),
 ]:
     for _n in _names:
         RULES[_n] = _rule
 
 
-def apply_rule(tr: Tracer, func: Callable, name: str, args: Sequence[Any], kwargs: dict[str, Any],
-               ins: list[Tensor], outs: list[torch.Tensor]) -> None:
+def apply_rule(
+    tr: Tracer,
+    func: Callable,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     """Dispatch one traced call to its rule (an op without one becomes a generic box)."""
     if func is F.unfold:
         rule: Rule | None = _im2col
@@ -662,8 +1135,15 @@ def apply_rule(tr: Tracer, func: Callable, name: str, args: Sequence[Any], kwarg
 
 
 # --- modules drawn as one box ---------------------------------------------------------------------
-def atomic_module(tr: Tracer, path: str, module: nn.Module, args: Sequence[Any], kwargs: dict[str, Any],
-                  ins: list[Tensor], outs: list[torch.Tensor]) -> None:
+def atomic_module(
+    tr: Tracer,
+    path: str,
+    module: nn.Module,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     """nn.RNN/GRU/LSTM and nn.MultiheadAttention: one learned block with its matmul cost."""
     if isinstance(module, nn.MultiheadAttention):
         _mha(tr, path, module, args, kwargs, ins, outs)
@@ -671,8 +1151,9 @@ def atomic_module(tr: Tracer, path: str, module: nn.Module, args: Sequence[Any],
         _rnn(tr, path, module, args, ins, outs)
 
 
-def _rnn(tr: Tracer, path: str, m: nn.RNNBase, args: Sequence[Any], ins: list[Tensor],
-         outs: list[torch.Tensor]) -> None:
+def _rnn(
+    tr: Tracer, path: str, m: nn.RNNBase, args: Sequence[Any], ins: list[Tensor], outs: list[torch.Tensor]
+) -> None:
     x = args[0]
     t = tr.get(x)
     if t is None or not isinstance(x, torch.Tensor):
@@ -695,14 +1176,31 @@ def _rnn(tr: Tracer, path: str, m: nn.RNNBase, args: Sequence[Any], ins: list[Te
     batch = [t.axes[0 if m.batch_first else 1]] if batched else []
     for o in outs[1:]:
         last = hidden if o.shape[-1] == hidden.size else tr.fresh("h", o.shape[-1])
-        results.append((o, [tr.fresh("l", o.shape[0]), *batch, last][-o.dim():]))
+        results.append((o, [tr.fresh("l", o.shape[0]), *batch, last][-o.dim() :]))
     layers = f"{m.num_layers} layer{'s' if m.num_layers > 1 else ''}" + (", bidirectional" if d == 2 else "")
-    tr.node("block", type(m).__name__, ins, results, learned=True, flops=flops, inner_flops={"linear": flops},
-            note=layers, path=path, scope=tr.atomic_scope(path, m))
+    tr.node(
+        "block",
+        type(m).__name__,
+        ins,
+        results,
+        learned=True,
+        flops=flops,
+        inner_flops={"linear": flops},
+        note=layers,
+        path=path,
+        scope=tr.atomic_scope(path, m),
+    )
 
 
-def _mha(tr: Tracer, path: str, m: nn.MultiheadAttention, args: Sequence[Any], kwargs: dict[str, Any],
-         ins: list[Tensor], outs: list[torch.Tensor]) -> None:
+def _mha(
+    tr: Tracer,
+    path: str,
+    m: nn.MultiheadAttention,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
     q, k = _arg(args, kwargs, 0, "query"), _arg(args, kwargs, 1, "key")
     tq, tk = tr.get(q), tr.get(k)
     if tq is None or tk is None:
@@ -721,6 +1219,15 @@ def _mha(tr: Tracer, path: str, m: nn.MultiheadAttention, args: Sequence[Any], k
     for o in outs[1:]:
         heads = [tr.fresh("h", m.num_heads)] if o.dim() == len(N_ax) + 3 else []
         results.append((o, [*N_ax, *heads, L_ax, S_ax]))
-    tr.node("block", type(m).__name__, ins, results, learned=True, flops=lin + att,
-            inner_flops={"linear": lin, "contraction": att}, note=f"{m.num_heads} heads", path=path,
-            scope=tr.atomic_scope(path, m))
+    tr.node(
+        "block",
+        type(m).__name__,
+        ins,
+        results,
+        learned=True,
+        flops=lin + att,
+        inner_flops={"linear": lin, "contraction": att},
+        note=f"{m.num_heads} heads",
+        path=path,
+        scope=tr.atomic_scope(path, m),
+    )

@@ -51,8 +51,17 @@ def _block(members: list[Node], scope: tuple[Scope, ...], outside_use: set[int])
         else:
             inner[m.kind] += m.flops * m.repeat
     own = scope[-1]
-    return Node(0, "block", own.cls, inputs, outputs, scope[:-1], learned=any(m.learned for m in members),
-                flops=sum(inner.values()), meta={"scope": own, "path": own.path, "inner_flops": dict(sorted(inner.items()))})
+    return Node(
+        0,
+        "block",
+        own.cls,
+        inputs,
+        outputs,
+        scope[:-1],
+        learned=any(m.learned for m in members),
+        flops=sum(inner.values()),
+        meta={"scope": own, "path": own.path, "inner_flops": dict(sorted(inner.items()))},
+    )
 
 
 def _collapse(nodes: list[Node], depth: int) -> list[Node]:
@@ -108,8 +117,14 @@ def _units(nodes: list[Node]) -> dict[tuple[Scope, ...], list[tuple[Scope, list[
 
 def _signature(nodes: list[Node], idx: list[int], level: int) -> tuple[Any, ...]:
     return tuple(
-        (n.kind, n.label, n.learned, tuple(t.shape for t in n.inputs), tuple(t.shape for t in n.outputs),
-         tuple(s.cls for s in _full_scope(n)[level:]))
+        (
+            n.kind,
+            n.label,
+            n.learned,
+            tuple(t.shape for t in n.inputs),
+            tuple(t.shape for t in n.outputs),
+            tuple(s.cls for s in _full_scope(n)[level:]),
+        )
         for n in (nodes[i] for i in idx)
     )
 
@@ -155,7 +170,7 @@ def _roll_once(nodes: list[Node], repeats: dict[Scope, int]) -> bool:
                 if len(prev_out) == len(last_out):
                     by_id = {t.id: t for t in first_made}
                     sub = {a: by_id[b] for a, b in zip(last_out, prev_out, strict=True)}
-                    drop = {k for _, idx in units[i + 1:j] for k in idx}
+                    drop = {k for _, idx in units[i + 1 : j] for k in idx}
                     n_rep = j - i
                     for k in first:
                         nodes[k].repeat *= n_rep
@@ -201,8 +216,9 @@ def _copies(nodes: list[Node]) -> list[Node]:
     return out
 
 
-def finalize(nodes: list[Node], *, depth: int | None = None, roll: bool = True,
-             hide_param_free: bool = False) -> tuple[list[Node], dict[Scope, int]]:
+def finalize(
+    nodes: list[Node], *, depth: int | None = None, roll: bool = True, hide_param_free: bool = False
+) -> tuple[list[Node], dict[Scope, int]]:
     """The drawn nodes (numbered in execution order) and the ×N count of each rolled module call."""
     nodes = _prune(nodes)
     if depth is not None:

@@ -57,11 +57,34 @@ def op_name(func: Callable) -> str:
 
 
 _DUNDER = {
-    "add": "add", "radd": "add", "sub": "sub", "rsub": "rsub", "mul": "mul", "rmul": "mul", "truediv": "div",
-    "rtruediv": "rdiv", "floordiv": "floor_divide", "rfloordiv": "floor_divide", "mod": "remainder",
-    "pow": "pow", "rpow": "rpow", "matmul": "matmul", "rmatmul": "rmatmul", "neg": "neg", "abs": "abs",
-    "and": "logical_and", "or": "logical_or", "xor": "logical_xor", "invert": "logical_not", "eq": "eq",
-    "ne": "ne", "lt": "lt", "le": "le", "gt": "gt", "ge": "ge", "getitem": "getitem",
+    "add": "add",
+    "radd": "add",
+    "sub": "sub",
+    "rsub": "rsub",
+    "mul": "mul",
+    "rmul": "mul",
+    "truediv": "div",
+    "rtruediv": "rdiv",
+    "floordiv": "floor_divide",
+    "rfloordiv": "floor_divide",
+    "mod": "remainder",
+    "pow": "pow",
+    "rpow": "rpow",
+    "matmul": "matmul",
+    "rmatmul": "rmatmul",
+    "neg": "neg",
+    "abs": "abs",
+    "and": "logical_and",
+    "or": "logical_or",
+    "xor": "logical_xor",
+    "invert": "logical_not",
+    "eq": "eq",
+    "ne": "ne",
+    "lt": "lt",
+    "le": "le",
+    "gt": "gt",
+    "ge": "ge",
+    "getitem": "getitem",
 }
 
 
@@ -117,8 +140,12 @@ class Tracer(TorchFunctionMode):
         if tuple(value.shape) != tuple(a.size for a in axes):
             raise ValueError(f"wires {list(axes)} do not match shape {tuple(value.shape)}")
         self._n_tensors += 1
-        t = Tensor(self._n_tensors, tuple(axes), str(value.dtype).removeprefix("torch."),
-                   None if root is None else root.origin)
+        t = Tensor(
+            self._n_tensors,
+            tuple(axes),
+            str(value.dtype).removeprefix("torch."),
+            None if root is None else root.origin,
+        )
         self.map[id(value)] = (value, t)
         return t
 
@@ -152,8 +179,18 @@ class Tracer(TorchFunctionMode):
     ) -> Node:
         """Add a box; ``outputs`` pairs each torch output with its wires."""
         outs = [self.bind(v, axes) for v, axes in outputs]
-        n = Node(len(self.nodes) + 1, kind, label, list(inputs), outs, tuple(self.stack), learned, int(flops),
-                 beside=tuple(beside), meta=meta)
+        n = Node(
+            len(self.nodes) + 1,
+            kind,
+            label,
+            list(inputs),
+            outs,
+            tuple(self.stack),
+            learned,
+            int(flops),
+            beside=tuple(beside),
+            meta=meta,
+        )
         self.nodes.append(n)
         return n
 
@@ -169,7 +206,9 @@ class Tracer(TorchFunctionMode):
             b.fixed = a.fixed
             b.parts = ()
 
-    def generic(self, name: str, ins: Sequence[Tensor], outs: Sequence[torch.Tensor], *, known: bool = False) -> None:
+    def generic(
+        self, name: str, ins: Sequence[Tensor], outs: Sequence[torch.Tensor], *, known: bool = False
+    ) -> None:
         """A box for an op without a rule: fresh wires d0..dn on its outputs."""
         if not known and name not in self.unknown:
             self.unknown.append(name)
@@ -179,7 +218,9 @@ class Tracer(TorchFunctionMode):
         self.node("generic", name, ins, results)
 
     # --- the mode -----------------------------------------------------------------------------
-    def __torch_function__(self, func: Callable, types: Any, args: Sequence[Any] = (), kwargs: Any = None) -> Any:
+    def __torch_function__(
+        self, func: Callable, types: Any, args: Sequence[Any] = (), kwargs: Any = None
+    ) -> Any:
         kwargs = kwargs or {}
         out = func(*args, **kwargs)
         if self.atomic:
@@ -223,8 +264,11 @@ class Tracer(TorchFunctionMode):
             if self.atomic == 0:
                 from paperlab.diagrams.rules import atomic_module
 
-                ins = [t for v in _flatten(list(args)) + _flatten(list(kwargs.values()))
-                       if (t := self.get(v)) is not None]
+                ins = [
+                    t
+                    for v in _flatten(list(args)) + _flatten(list(kwargs.values()))
+                    if (t := self.get(v)) is not None
+                ]
                 if ins:
                     try:
                         atomic_module(self, path, module, args, kwargs, ins, _flatten(output))
@@ -246,7 +290,9 @@ def _parse_axes(axes: str | Sequence[str | None] | None, inputs: Sequence[Any]) 
         return [None] * len(tensors)
     specs = [axes] if isinstance(axes, str) else list(axes)
     if len(specs) != len(tensors):
-        raise ValueError(f"axes must give one string per tensor input ({len(tensors)}); got {len(specs)}: {axes!r}")
+        raise ValueError(
+            f"axes must give one string per tensor input ({len(tensors)}); got {len(specs)}: {axes!r}"
+        )
     out: list[list[str] | None] = []
     for spec, x in zip(specs, tensors, strict=True):
         if spec is None:
@@ -256,7 +302,9 @@ def _parse_axes(axes: str | Sequence[str | None] | None, inputs: Sequence[Any]) 
             raise ValueError(f"axes entries must be strings like 'b t d' or None; got {spec!r}")
         names = spec.split()
         if len(names) != x.dim():
-            raise ValueError(f"axes {spec!r} names {len(names)} axes but the input has shape {tuple(x.shape)}")
+            raise ValueError(
+                f"axes {spec!r} names {len(names)} axes but the input has shape {tuple(x.shape)}"
+            )
         out.append(names)
     return out
 
@@ -294,7 +342,11 @@ def trace(
     for i, x in enumerate(v for v in example_inputs if isinstance(v, torch.Tensor)):
         given = names[i]
         fixed = given is not None
-        spec = given if given is not None else _DEFAULT_NAMES.get(x.dim(), " ".join(f"d{k}" for k in range(x.dim()))).split()
+        spec = (
+            given
+            if given is not None
+            else _DEFAULT_NAMES.get(x.dim(), " ".join(f"d{k}" for k in range(x.dim()))).split()
+        )
         in_tensors.append((x, [tr.axis(n, s, fixed) for n, s in zip(spec, x.shape, strict=True)]))
         tr._used_names.update(spec)
         labels.append(arg_names[i] if i < len(arg_names) else f"x{i}")
@@ -304,10 +356,14 @@ def trace(
     inode.scope = ()
     handles = []
     for path, sub in module.named_modules():
-        handles.append(sub.register_forward_pre_hook(
-            lambda m, a, k, _p=path: tr.pre_hook(_p, m, a, k), with_kwargs=True))
-        handles.append(sub.register_forward_hook(
-            lambda m, a, k, o, _p=path: tr.post_hook(_p, m, a, k, o), with_kwargs=True, always_call=True))
+        handles.append(
+            sub.register_forward_pre_hook(lambda m, a, k, _p=path: tr.pre_hook(_p, m, a, k), with_kwargs=True)
+        )
+        handles.append(
+            sub.register_forward_hook(
+                lambda m, a, k, o, _p=path: tr.post_hook(_p, m, a, k, o), with_kwargs=True, always_call=True
+            )
+        )
     try:
         with tr:
             output = module(*example_inputs)

@@ -43,8 +43,16 @@ class TinyViT(nn.Module):
     blocks -> layer norm -> mean over tokens -> L^head -> 10 logits.
     """
 
-    def __init__(self, d: int = 32, heads: int = 4, depth: int = 2, hidden: int = 64, size: int = 8,
-                 patch: int = 2, classes: int = 10) -> None:
+    def __init__(
+        self,
+        d: int = 32,
+        heads: int = 4,
+        depth: int = 2,
+        hidden: int = 64,
+        size: int = 8,
+        patch: int = 2,
+        classes: int = 10,
+    ) -> None:
         super().__init__()
         if d % heads:
             raise ValueError(f"d must be a multiple of heads; got d={d}, heads={heads}")
@@ -87,8 +95,9 @@ def copy_into_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
     return ref
 
 
-def mha_error(seed: int = 0, *, b: int = 2, y: int = 20, x: int = 22, m: int = 64, k: int = 16,
-              h: int = 4) -> float:
+def mha_error(
+    seed: int = 0, *, b: int = 2, y: int = 20, x: int = 22, m: int = 64, k: int = 16, h: int = 4
+) -> float:
     """Max |einsum MHA - nn.MultiheadAttention| on random queries/keys with copied weights (Abbott Fig. 8)."""
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
@@ -105,7 +114,11 @@ def conv_errors(seed: int = 0) -> dict[str, float]:
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     x = torch.randn(4, 3, 16, 16, generator=gen)
-    cases = {"plain": dict(padding=1), "strided": dict(padding=1, stride=2), "dilated": dict(padding=2, dilation=2)}
+    cases = {
+        "plain": dict(padding=1),
+        "strided": dict(padding=1, stride=2),
+        "dilated": dict(padding=2, dilation=2),
+    }
     out = {}
     with torch.no_grad():
         for name, kw in cases.items():
@@ -131,14 +144,21 @@ def flop_table() -> list[tuple[str, int, int]]:
     """(model, FLOPs of the diagram's linear and contraction boxes, FlopCounterMode's count) (§4)."""
     torch.manual_seed(0)
     cases = [
-        ("multi-head attention", MultiHeadAttention(), (torch.randn(20, 128), torch.randn(22, 128)), ["y m", "x m"]),
+        (
+            "multi-head attention",
+            MultiHeadAttention(),
+            (torch.randn(20, 128), torch.randn(22, 128)),
+            ["y m", "x m"],
+        ),
         ("transformer block", TransformerBlock(), (torch.randn(2, 10, 64),), ["b t m"]),
         ("conv (unfold + einsum)", Conv2d(3, 16, 3, padding=1), (torch.randn(8, 3, 32, 32),), ["b c h w"]),
         ("nn.Conv2d", nn.Conv2d(3, 16, 3, padding=1), (torch.randn(8, 3, 32, 32),), ["b c h w"]),
         ("tiny ViT", TinyViT().eval(), (torch.randn(4, 1, 8, 8),), ["b c H W"]),
     ]
-    return [(name, trace(model, *xs, axes=axes).flops(MATMUL_KINDS), torch_flops(model, *xs))
-            for name, model, xs, axes in cases]
+    return [
+        (name, trace(model, *xs, axes=axes).flops(MATMUL_KINDS), torch_flops(model, *xs))
+        for name, model, xs, axes in cases
+    ]
 
 
 @dataclass
@@ -164,10 +184,18 @@ def train_vit(cfg: Config, seed: int = 0, *, steps: int | None = None, lr: float
 
     n_steps = steps if steps is not None else cfg.pick(600, 3000)
     with _one_thread():
-        hist = fit(model, loss_fn, batches(img_tr, y_tr, batch_size=64, seed=seed), steps=n_steps, lr=lr,
-                   eval_fn=lambda net: {"test_acc": accuracy(net, img_te, y_te)}, eval_every=200,
-                   cache={"paper": "ncd_vit", "seed": seed, "steps": n_steps, "lr": lr}, cache_name="ncd_vit",
-                   desc="tiny ViT")
+        hist = fit(
+            model,
+            loss_fn,
+            batches(img_tr, y_tr, batch_size=64, seed=seed),
+            steps=n_steps,
+            lr=lr,
+            eval_fn=lambda net: {"test_acc": accuracy(net, img_te, y_te)},
+            eval_every=200,
+            cache={"paper": "ncd_vit", "seed": seed, "steps": n_steps, "lr": lr},
+            cache_name="ncd_vit",
+            desc="tiny ViT",
+        )
         test_acc = accuracy(model, img_te, y_te)
     return ViTResult(model, hist, test_acc, sum(p.numel() for p in model.parameters()))
 
@@ -194,8 +222,9 @@ class Scaling:
     flop_slope: float
 
 
-def attention_scaling(lengths: list[int] | None = None, *, m: int = 32, k: int = 8, h: int = 4,
-                      repeats: int = 5) -> Scaling:
+def attention_scaling(
+    lengths: list[int] | None = None, *, m: int = 32, k: int = 8, h: int = 4, repeats: int = 5
+) -> Scaling:
     """Time forward + backward of self-attention at each length (best of ``repeats``); fit log t = a + s log n.
 
     The diagram predicts the cost: the two contractions touch (y, x, k, h), so they cost
@@ -213,8 +242,13 @@ def attention_scaling(lengths: list[int] | None = None, *, m: int = 32, k: int =
         x = torch.randn(n, m)
         flops.append(trace(attn, x, x.clone(), axes=["y m", "x m"]).flops())
     log_n = np.log(lengths)
-    return Scaling(lengths, seconds, flops, float(np.polyfit(log_n, np.log(seconds), 1)[0]),
-                   float(np.polyfit(log_n, np.log(flops), 1)[0]))
+    return Scaling(
+        lengths,
+        seconds,
+        flops,
+        float(np.polyfit(log_n, np.log(seconds), 1)[0]),
+        float(np.polyfit(log_n, np.log(flops), 1)[0]),
+    )
 
 
 # --- 4. the diagram of this paper's model -----------------------------------------------------------
