@@ -116,3 +116,31 @@ def pointer_heatmap(
     ax.grid(False)
     ax.figure.colorbar(im, ax=ax, pad=0.01)
     return ax
+
+
+def layered_graph(dag, layers: Sequence[Sequence[int]], *, ax: Axes | None = None, title: str = "") -> Axes:
+    """Draw a DAG with its nodes placed by layer (left to right), as wired into a sparse graph RNN."""
+    import networkx as nx
+
+    if ax is None:
+        _, ax = subplots(width=5.0, height=3.4)
+    pos = {v: (i, j - (len(layer) - 1) / 2) for i, layer in enumerate(layers) for j, v in enumerate(layer)}
+    sources = [v for v in dag.nodes if dag.in_degree(v) == 0]
+    sinks = [v for v in dag.nodes if dag.out_degree(v) == 0]
+    colors = [PALETTE[3] if v in sources else PALETTE[1] if v in sinks else PALETTE[0] for v in dag.nodes]
+    nx.draw_networkx(
+        dag,
+        pos,
+        ax=ax,
+        node_color=colors,
+        node_size=160,
+        font_size=6,
+        font_color="w",
+        arrowsize=6,
+        width=0.6,
+        edge_color="#999999",
+    )
+    ax.set_title(title or "green: read the input · red: read by the classifier")
+    ax.set_xlabel("layer")
+    ax.grid(False)
+    return ax
