@@ -1,0 +1,260 @@
+"""Sequential Training of Neural Networks with Gradient Boosting (GBNN; Emami & Martínez-Muñoz, IEEE Access 2023, arXiv 1909.12098).
+
+A one-hidden-layer network is an additive expansion F(x) = b + Σ_j v_j σ(w_j·x + c_j), so
+it can be grown by gradient boosting (the paper's Algorithm 1, official code GAA-UAM/GBNN):
+
+1. F_0 = the constant minimising the loss (0 for softmax cross-entropy, mean(y) for squares).
+2. For t = 1..T: pseudo-residuals r = −∂L/∂F = y − softmax(F) (classification) or y − F
+   (regression); fit J sigmoid units plus a linear output to r on a random subsample by
+   L-BFGS on the squared error; take a Newton step ρ_t for the loss along the new
+   predictions h_t, shrunk by η; F_t = F_{t−1} + η ρ_t h_t.
+3. Merge: stack the T·J hidden units into one Linear(d, T·J), and give the output layer
+   the stage weights scaled by ρ_t, with bias F_0 + Σ ρ_t b_t: one ordinary network whose
+   outputs equal the staged ensemble exactly.
+
+Because the first units carry most of the fit, the last-trained units can be switched
+off at test time with little loss; in a jointly trained network no unit is special.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from paperlab.train import batches, fit
+
+TASKS = ("classification", "regression")
+
+# --- 1. models --------------------------------------------------------------------------------------
+
+
+class Stage(nn.Module):
+    """J sigmoid hidden units and a linear output: one boosting step's partial network."""
+
+    def __init__(self, d_in: int, units: int, n_out: int) -> None:
+        super().__init__()
+        self.hidden = nn.Linear(d_in, units)
+        self.out = nn.Linear(units, n_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, d_in) -> (batch, n_out)
+        return self.out(torch.sigmoid(self.hidden(x)))
+
+
+def mlp(d_in: int, units: int, n_out: int) -> nn.Sequential:
+    """The single-hidden-layer sigmoid network GBNN produces (and the jointly trained baseline)."""
+    return nn.Sequential(nn.Linear(d_in, units), nn.Sigmoid(), nn.Linear(units, n_out))
+
+
+@dataclass
+class GBNN:
+    """The staged ensemble F(x) = F_0 + Σ_t ρ_t h_t(x)."""
+
+    task: str
+    intercept: torch.Tensor  # (n_out,)
+    stages: list[Stage] = field(default_factory=list)
+    rhos: list[float] = field(default_factory=list)
+    train_loss: list[float] = field(default_factory=list)
+
+    @torch.no_grad()
+    def decision(self, x: torch.Tensor, n_stages: int | None = None) -> torch.Tensor:
+        """Raw outputs of the first ``n_stages`` stages (all by default)."""
+        out = self.intercept.expand(len(x), -1).clone()
+        for stage, rho in list(zip(self.stages, self.rhos, strict=True))[:n_stages]:
+            out += rho * stage(x)
+        return out
+
+    def double(self) -> GBNN:
+        """The same ensemble in float64 (to check the merge to round-off)."""
+        return GBNN(
+            self.task, self.intercept.double(), [copy.deepcopy(s).double() for s in self.stages], self.rhos, self.train_loss
+        )
+
+    def merge(self) -> nn.Sequential:
+        """One Linear(d, T·J) → sigmoid → Linear(T·J, out) network equal to the ensemble (step 3)."""
+        d_in, units, n_out = (
+            self.stages[0].hidden.in_features,
+            self.stages[0].hidden.out_features,
+            len(self.intercept),
+        )
+        net = mlp(d_in, units * len(self.stages), n_out).to(self.intercept.dtype)
+        with torch.no_grad():
+            net[0].weight.copy_(torch.cat([s.hidden.weight for s in self.stages]))
+            net[0].bias.copy_(torch.cat([s.hidden.bias for s in self.stages]))
+            net[2].weight.copy_(
+                torch.cat([r * s.out.weight for s, r in zip(self.stages, self.rhos, strict=True)], 1)
+            )
+            net[2].bias.copy_(
+                self.intercept + sum(r * s.out.bias for s, r in zip(self.stages, self.rhos, strict=True))
+            )
+        return net
+
+
+# --- 2. the boosting loop (Algorithm 1) ------------------------------------------------------------
+
+
+def _residuals(task: str, y: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
+    return y - (torch.softmax(f, 1) if task == "classification" else f)
+
+
+def _loss(task: str, y: torch.Tensor, f: torch.Tensor) -> float:
+    if task == "classification":
+        return float(-(y * torch.log_softmax(f, 1)).sum(1).mean())
+    return float(((y - f) ** 2).mean())
+
+
+def _newton_step(task: str, y: torch.Tensor, residuals: torch.Tensor, h: torch.Tensor) -> float:
+    """Newton step along h: 1 for squares; Σ h r / Σ h² p(1−p) for softmax (GBNN's multi_class_loss)."""
+    if task == "regression":
+        return 1.0
+    p = y - residuals
+    return float((h * residuals).sum() / (h * h * p * (1 - p)).sum().clamp_min(1e-12))
+
+
+def _fit_stage(x: torch.Tensor, r: torch.Tensor, units: int, max_iter: int, alpha: float) -> Stage:
+    stage = Stage(x.shape[1], units, r.shape[1])
+    opt = torch.optim.LBFGS(stage.parameters(), lr=1.0, max_iter=max_iter, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = 0.5 * ((stage(x) - r) ** 2).sum(1).mean()  # squared error to the pseudo-residuals
+        loss = loss + 0.5 * alpha * sum((p**2).sum() for n, p in stage.named_parameters() if "weight" in n)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return stage
+
+
+def fit_gbnn(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    *,
+    task: str = "classification",
+    n_stages: int = 20,
+    units: int = 5,
+    eta: float = 1.0,
+    subsample: float = 0.5,
+    max_iter: int = 100,
+    alpha: float = 1e-4,
+    seed: int = 0,
+) -> GBNN:
+    """Grow a GBNN of ``n_stages`` × ``units`` sigmoid units (defaults of the official code: η = 1, subsample 0.5).
+
+    ``y``: integer labels (classification) or a float vector/matrix (regression).
+    """
+    if task not in TASKS:
+        raise ValueError(f"task must be one of {TASKS}; got {task!r}")
+    if not 0 < subsample <= 1:
+        raise ValueError(f"subsample must be in (0, 1]; got {subsample}")
+    if n_stages < 1 or units < 1:
+        raise ValueError(f"n_stages and units must be >= 1; got {n_stages}, {units}")
+    torch.manual_seed(seed)
+    gen = torch.Generator().manual_seed(seed)
+    if task == "classification":
+        target = F.one_hot(y, int(y.max()) + 1).float()
+        intercept = torch.zeros(target.shape[1])
+    else:
+        target = y.float().reshape(len(y), -1)
+        intercept = target.mean(0)
+    model = GBNN(task, intercept)
+    f = intercept.expand(len(x), -1).clone()
+    n_sub = max(1, int(subsample * len(x)))
+    for _ in range(n_stages):
+        r = _residuals(task, target, f)
+        idx = torch.randperm(len(x), generator=gen)[:n_sub]
+        stage = _fit_stage(x[idx], r[idx], units, max_iter, alpha)
+        with torch.no_grad():
+            h = stage(x)
+        rho = eta * _newton_step(task, target, r, h)
+        f = f + rho * h
+        model.stages.append(stage)
+        model.rhos.append(rho)
+        model.train_loss.append(_loss(task, target, f))
+    return model
+
+
+# --- 3. baselines and experiments -------------------------------------------------------------------
+
+
+def train_joint(
+    x: torch.Tensor, y: torch.Tensor, units: int, *, solver: str = "adam", steps: int = 2000, seed: int = 0
+) -> nn.Sequential:
+    """The same-size sigmoid MLP trained as a whole with Adam (minibatches) or L-BFGS (full batch)."""
+    if solver not in ("adam", "lbfgs"):
+        raise ValueError(f"solver must be 'adam' or 'lbfgs'; got {solver!r}")
+    torch.manual_seed(seed)
+    net = mlp(x.shape[1], units, int(y.max()) + 1)
+    if solver == "adam":
+        fit(
+            net,
+            lambda m, b: F.cross_entropy(m(b[0]), b[1]),
+            batches(x, y, batch_size=64, seed=seed),
+            steps=steps,
+            lr=3e-3,
+        )
+        return net
+    opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = F.cross_entropy(net(x), y)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    return net.eval()
+
+
+@torch.no_grad()
+def accuracy_with_units(
+    net: nn.Sequential, x: torch.Tensor, y: torch.Tensor, active: int, fill: torch.Tensor | None = None
+) -> float:
+    """Accuracy of a jointly trained net with only its first ``active`` hidden units on.
+
+    Switched-off units output ``fill`` (per unit; e.g. their mean training activation, the
+    best constant) or 0.
+    """
+    units = net[0].out_features
+    if not 0 <= active <= units:
+        raise ValueError(f"active must be in [0, {units}]; got {active}")
+    h = torch.sigmoid(net[0](x))
+    h[:, active:] = 0.0 if fill is None else fill[active:]
+    return (net[2](h).argmax(-1) == y).float().mean().item()
+
+
+@torch.no_grad()
+def mean_activation(net: nn.Sequential, x: torch.Tensor) -> torch.Tensor:
+    """Mean hidden activation of ``net`` over ``x``: the constant a switched-off unit is replaced by."""
+    return torch.sigmoid(net[0](x)).mean(0)
+
+
+@torch.no_grad()
+def staged_accuracy(model: GBNN, x: torch.Tensor, y: torch.Tensor) -> list[float]:
+    """GBNN accuracy with the first 1, 2, ..., T stages on.
+
+    This is the merged network with the last units switched off together with their share
+    ρ_t b_t of the output bias (as the official ``staged_score`` does).
+    """
+    return [
+        (model.decision(x, k).argmax(-1) == y).float().mean().item() for k in range(1, len(model.stages) + 1)
+    ]
+
+
+def sine_data(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """A 1-D regression toy, y = sin(2x) + x/2 + noise on [−3, 3], for watching residuals being fitted."""
+    gen = torch.Generator().manual_seed(seed)
+    x = torch.linspace(-3, 3, n).unsqueeze(1)
+    return x, torch.sin(2 * x[:, 0]) + 0.5 * x[:, 0] + noise * torch.randn(n, generator=gen)
+
+
+# --- 4. diagram -------------------------------------------------------------------------------------
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """The merged network: 64 inputs → 20 stages × 5 sigmoid units → 10 outputs."""
+    torch.manual_seed(0)
+    return mlp(64, 100, 10), (torch.randn(2, 64),), ["b d"]
