@@ -293,5 +293,29 @@ def test_matmul_with_vectors_and_cost_labels() -> None:
     assert d.counts()["linear"] == 3 and d.counts()["contraction"] == 1
     assert [a.name for a in d.nodes[-1].inputs[0].axes] == ["b"]
     # FlopCounterMode has no formula for aten.mv (x @ w, matrix-vector): the diagram counts its 2·b·m = 16
-    assert d.flops(MATMUL_KINDS) == _torch_flops(VectorMaps(), torch.randn(2, 4), torch.randn(4, 6)) + 2 * 2 * 4
+    assert (
+        d.flops(MATMUL_KINDS) == _torch_flops(VectorMaps(), torch.randn(2, 4), torch.randn(4, 6)) + 2 * 2 * 4
+    )
     assert "FLOP" in d.to_dot(cost=True) and "FLOP</FONT>" not in d.to_dot()
+
+
+@needs_dot
+def test_graphviz_pure_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No `dot` on the PATH but a `graphviz-pure` executable: it is used (here: played by the real dot)."""
+    import graphviz
+    from graphviz.backend import dot_command
+
+    real_pipe, real_dot = graphviz.Source.pipe, shutil.which("dot")
+
+    def pipe(self: graphviz.Source, *args: object, **kwargs: object) -> str:
+        if str(dot_command.DOT_BINARY) == "dot":
+            raise graphviz.ExecutableNotFound(["dot"])
+        return real_pipe(self, *args, **kwargs)
+
+    monkeypatch.setattr(graphviz.Source, "pipe", pipe)
+    monkeypatch.setattr(
+        "paperlab.diagrams.render.shutil.which", lambda name: real_dot if name == "graphviz-pure" else None
+    )
+    svg = trace(nn.Linear(3, 2), torch.randn(4, 3)).to_svg()
+    assert ET.fromstring(svg).tag.endswith("svg")
+    assert str(dot_command.DOT_BINARY) == "dot"

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 from collections import defaultdict
+from pathlib import Path
 
 from paperlab.diagrams.ir import Axis, Diagram, Node, Scope
 
@@ -223,13 +225,28 @@ def to_dot(d: Diagram, cost: bool = False) -> str:
 
 
 def to_svg(dot: str) -> str:
-    """Render DOT text to SVG with graphviz (``DotMissing`` says how to install it)."""
+    """Render DOT text to SVG with graphviz (``DotMissing`` says how to install it).
+
+    Without a ``dot`` binary, a ``graphviz-pure`` executable on the PATH (PyPI's Rust port) is
+    tried as a fallback.
+    """
     try:
         import graphviz
+        from graphviz.backend import dot_command
     except ImportError as exc:  # pragma: no cover - graphviz is a dependency
         raise DotMissing(INSTALL_HINT) from exc
     try:
         svg = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
     except graphviz.ExecutableNotFound as exc:
-        raise DotMissing(INSTALL_HINT) from exc
+        alt = shutil.which("graphviz-pure")
+        if alt is None:
+            raise DotMissing(INSTALL_HINT) from exc
+        before = dot_command.DOT_BINARY
+        dot_command.DOT_BINARY = Path(alt)
+        try:
+            svg = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+        except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as exc2:
+            raise DotMissing(INSTALL_HINT) from exc2
+        finally:
+            dot_command.DOT_BINARY = before
     return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
