@@ -1,0 +1,210 @@
+"""Training the Untrainable: Introducing Inductive Bias via Representational Alignment
+(Subramaniam, Mayo, Conwell, Poggio, Katz, Cheung, Barbu; NeurIPS 2025; code
+vsubramaniam851/untrainable-networks).
+
+*Guidance* trains a target network that is hard to train (here a deep fully connected net that
+overfits) while pulling its hidden representations towards those of a frozen *guide* network with
+a better architectural prior (here a small CNN). The guide may be trained or even untrained: its
+architecture alone carries an inductive bias. Following the repository's ``rep_sim/layer_sim.py``,
+each guide layer ``l`` is paired with the target layer at the same relative depth
+(``round(l * (n_target - 1) / (n_guide - 1))``), activations are flattened per sample, and the loss is::
+
+    L = CE(target(x), y) + lambda * sum_l (1 - CKA_linear(h_target_l(x), h_guide_l(x)))
+
+computed on each minibatch (the repository's ``rep_similarity_loss`` with ``rep_sim='CKA'``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from paperlab.align.cka import cka_matrix, linear_cka_torch
+from paperlab.config import seed_everything
+from paperlab.train import History, accuracy, batches, fit
+
+GUIDES = ("none", "trained", "untrained")
+
+
+# 1. models ----------------------------------------------------------------------------------------
+class DeepFCN(nn.Module):
+    """The target: ``depth`` fully connected layers of ``width`` units with ReLU, then a linear readout."""
+
+    def __init__(self, in_dim: int = 256, width: int = 256, depth: int = 8, n_classes: int = 10) -> None:
+        super().__init__()
+        if depth < 2:
+            raise ValueError(f"depth must be >= 2; got {depth}")
+        dims = [in_dim] + [width] * depth
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(dims[:-1], dims[1:], strict=True))
+        self.out = nn.Linear(width, n_classes)
+
+    def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Post-ReLU activations of every hidden layer, each ``(batch, width)``."""
+        h, hs = x.flatten(1), []
+        for layer in self.layers:
+            h = F.relu(layer(h))
+            hs.append(h)
+        return hs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.hidden(x)[-1])
+
+
+class GuideCNN(nn.Module):
+    """The guide: conv 16 -> conv 32 -> conv 32 (3x3, ReLU, 2x2 pool after each) -> fc 128 -> 10."""
+
+    def __init__(self, n_classes: int = 10) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(
+            [nn.Conv2d(1, 16, 3, padding=1), nn.Conv2d(16, 32, 3, padding=1), nn.Conv2d(32, 32, 3, padding=1)]
+        )
+        self.fc = nn.Linear(32 * 2 * 2, 128)
+        self.out = nn.Linear(128, n_classes)
+
+    def hidden(self, x: torch.Tensor) -> list[torch.Tensor]:
+        """Post-ReLU activations: three conv maps ``(batch, c, h, w)`` and the fc layer ``(batch, 128)``."""
+        hs, h = [], x
+        for conv in self.convs:
+            h = F.relu(conv(h))
+            hs.append(h)
+            h = F.max_pool2d(h, 2)
+        hs.append(F.relu(self.fc(h.flatten(1))))
+        return hs
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.out(self.hidden(x)[-1])
+
+
+def layer_mapping(n_guide: int, n_target: int) -> list[int]:
+    """Target layer paired with each guide layer, evenly by relative depth (the repo's ``layer_supervision``)."""
+    if n_guide < 1 or n_target < 1:
+        raise ValueError(f"n_guide and n_target must be >= 1; got {n_guide}, {n_target}")
+    step = (n_target - 1) / (n_guide - 1) if n_guide > 1 else 1
+    return [min(round(i * step), n_target - 1) for i in range(n_guide)]
+
+
+def guidance_loss(target: DeepFCN, guide: GuideCNN, x: torch.Tensor) -> torch.Tensor:
+    """``sum_l (1 - CKA(target layer m(l), guide layer l))`` on one batch; the guide gets no gradient."""
+    with torch.no_grad():
+        g = guide.hidden(x)
+    t = target.hidden(x)
+    pairs = zip(g, layer_mapping(len(g), len(t)), strict=True)
+    return sum(1 - linear_cka_torch(t[j], gl) for gl, j in pairs)
+
+
+# 2. data ------------------------------------------------------------------------------------------
+def shifted_digits(
+    n_train: int = 600, canvas: int = 16, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """8x8 digits pasted at a random offset on a ``canvas`` x ``canvas`` image: ``(x_tr, y_tr, x_te, y_te)``.
+
+    Translation is the structure a CNN handles by design and a fully connected net must learn
+    from data, so with few training samples the FCN overfits.
+    """
+    from sklearn.datasets import load_digits
+
+    if canvas < 8:
+        raise ValueError(f"canvas must be >= 8; got {canvas}")
+    d = load_digits()
+    rng = np.random.default_rng(seed)
+    n = len(d.images)
+    if not 0 < n_train < n:
+        raise ValueError(f"n_train must be in (0, {n}); got {n_train}")
+    x = np.zeros((n, 1, canvas, canvas), dtype=np.float32)
+    offsets = rng.integers(0, canvas - 8 + 1, size=(n, 2))
+    for i, (r, c) in enumerate(offsets):
+        x[i, 0, r : r + 8, c : c + 8] = d.images[i] / 16.0
+    order = rng.permutation(n)
+    tr, te = order[:n_train], order[n_train:]
+    x, y = torch.tensor(x), torch.tensor(d.target)
+    return x[tr], y[tr], x[te], y[te]
+
+
+# 3. experiments -----------------------------------------------------------------------------------
+def train_guide(data: tuple[torch.Tensor, ...], *, steps: int = 600, seed: int = 0) -> tuple[GuideCNN, float]:
+    """Train the CNN guide with cross-entropy; return it (frozen, eval mode) and its test accuracy."""
+    xtr, ytr, xte, yte = data
+    seed_everything(seed)
+    guide = GuideCNN()
+    fit(
+        guide,
+        lambda m, b: F.cross_entropy(m(b[0]), b[1]),
+        batches(xtr, ytr, batch_size=64, seed=seed),
+        steps=steps,
+        lr=2e-3,
+        desc="guide",
+    )
+    guide.requires_grad_(False).eval()
+    return guide, accuracy(guide, xte, yte)
+
+
+@dataclass
+class GuidedRun:
+    model: DeepFCN
+    history: History
+    train_acc: float
+    test_acc: float
+
+
+def train_target(
+    data: tuple[torch.Tensor, ...],
+    guide: GuideCNN | None,
+    *,
+    lam: float = 1.0,
+    width: int = 256,
+    steps: int = 1000,
+    lr: float = 1e-3,
+    seed: int = 0,
+    eval_every: int = 100,
+) -> GuidedRun:
+    """Train the deep FCN (8 x ``width``) with cross-entropy, plus ``lam`` x the guidance loss when ``guide`` is given."""
+    if lam < 0:
+        raise ValueError(f"lam must be >= 0; got {lam}")
+    xtr, ytr, xte, yte = data
+    seed_everything(seed)
+    model = DeepFCN(in_dim=xtr[0].numel(), width=width)
+
+    def loss_fn(m: DeepFCN, b: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, float]]:
+        ce = F.cross_entropy(m(b[0]), b[1])
+        if guide is None:
+            return ce, {"ce": ce.item()}
+        rep = guidance_loss(m, guide, b[0])
+        return ce + lam * rep, {"ce": ce.item(), "rep": rep.item()}
+
+    def eval_fn(m: DeepFCN) -> dict[str, float]:
+        return {"train_acc": accuracy(m, xtr, ytr), "test_acc": accuracy(m, xte, yte)}
+
+    hist = fit(
+        model,
+        loss_fn,
+        batches(xtr, ytr, batch_size=64, seed=seed),
+        steps=steps,
+        lr=lr,
+        eval_fn=eval_fn,
+        eval_every=eval_every,
+        desc="target",
+    )
+    return GuidedRun(model, hist, accuracy(model, xtr, ytr), accuracy(model, xte, yte))
+
+
+@torch.no_grad()
+def layer_cka(target: DeepFCN, guide: GuideCNN, x: torch.Tensor) -> np.ndarray:
+    """Target layer x guide layer linear CKA on inputs ``x``: ``(n_target_layers, n_guide_layers)``."""
+    t = [h.numpy() for h in target.hidden(x)]
+    g = [h.flatten(1).numpy() for h in guide.hidden(x)]
+    return cka_matrix(t, g)
+
+
+def mapped_cka(m: np.ndarray) -> float:
+    """Mean CKA over the guided (mapped) layer pairs of a :func:`layer_cka` matrix."""
+    idx = layer_mapping(m.shape[1], m.shape[0])
+    return float(np.mean([m[j, i] for i, j in enumerate(idx)]))
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A small instance of the main model and an input, for `paperlab diagrams`."""
+    return DeepFCN(in_dim=256, width=32, depth=8), (torch.zeros(2, 1, 16, 16),), ["b c h w"]
