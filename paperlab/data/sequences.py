@@ -186,3 +186,77 @@ def embedded_reber(
         ]  # left-padded: the string ends at the last step
     lengths = np.array([len(s) for s in strings])
     return torch.as_tensor(x), torch.as_tensor(lengths), torch.as_tensor(labels)
+
+
+def synthetic_ohlcv(
+    n_bars: int, *, seed: int = 0, ar: float = 0.35, start_price: float = 100.0, bars_per_day: int = 1
+) -> dict[str, np.ndarray]:
+    """Synthetic OHLCV bars: regime-switching drift, AR(1) momentum in returns, GARCH(1,1) volatility.
+
+    ``r_t = μ_{s_t} + ar·r_{t−1} + σ_t ε_t``, ``σ_t² = ω + α (σ_{t−1}ε_{t−1})² + β σ_{t−1}²``, with a two-state
+    Markov regime ``s_t`` (bull/bear drift). Intrabar highs/lows and volume are drawn around the close path.
+    ``bars_per_day`` scales the volatility (24 gives hourly-like bars). Returns arrays ``open, high, low,
+    close, volume`` of length ``n_bars``. The momentum ``ar`` is what makes the next close predictable.
+    """
+    n_bars = _check_pos("n_bars", n_bars, 2)
+    if not -1 < ar < 1:
+        raise ValueError(f"ar must be in (-1, 1); got {ar}")
+    rng = np.random.default_rng(seed)
+    scale = 1.0 / np.sqrt(bars_per_day)
+    omega, alpha, beta = (0.02 * scale) ** 2 * 0.05, 0.08, 0.9
+    mu = np.array([0.001, -0.0008]) * scale**2
+    stay = 0.99
+    r = np.zeros(n_bars)
+    var, eps_prev, state = (0.02 * scale) ** 2, 0.0, 0
+    for t in range(1, n_bars):
+        if rng.random() > stay:
+            state = 1 - state
+        var = omega + alpha * eps_prev**2 + beta * var
+        eps_prev = np.sqrt(var) * rng.standard_normal()
+        r[t] = mu[state] + ar * r[t - 1] + eps_prev
+    close = start_price * np.exp(np.cumsum(r))
+    open_ = np.concatenate([[start_price], close[:-1]])
+    spread = np.abs(rng.normal(0, 0.5, n_bars)) * np.abs(r).mean() * close
+    high = np.maximum(open_, close) + spread
+    low = np.minimum(open_, close) - spread * rng.random(n_bars)
+    volume = np.exp(rng.normal(10, 0.3, n_bars) + 20 * np.abs(r))
+    return {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
+
+
+def lagged_spike_patterns(
+    n: int,
+    *,
+    n_classes: int = 4,
+    channels: int = 40,
+    T: int = 50,
+    pattern_channels: int = 10,
+    max_lag: int = 20,
+    noise_rate: float = 0.02,
+    seed: int = 0,
+    pattern_seed: int = 1234,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Spike rasters whose class is defined only by inter-channel lags.
+
+    The same ``pattern_channels`` channels fire exactly one pattern spike in every sample; class ``c`` fixes
+    each one's lag ``ℓ_{c,i} ∈ [0, max_lag]`` after a random onset, so spike counts carry no class information.
+    Poisson background at ``noise_rate`` per channel and step is added everywhere. The patterns come from
+    ``pattern_seed`` (shared by train and test sets), the samples from ``seed``.
+    Returns spikes ``(n, T, channels)`` float32, labels ``(n,)`` and the lags ``(n_classes, channels)``
+    (``-1`` for channels outside the pattern).
+    """
+    n, T = _check_pos("n", n), _check_pos("T", T)
+    if not 0 < pattern_channels <= channels or max_lag >= T:
+        raise ValueError(
+            f"need 0 < pattern_channels <= channels and max_lag < T; got {pattern_channels}, {channels}, {max_lag}, {T}"
+        )
+    prng = np.random.default_rng(pattern_seed)
+    chans = prng.choice(channels, pattern_channels, replace=False)
+    lags = np.full((n_classes, channels), -1)
+    lags[:, chans] = prng.integers(0, max_lag + 1, (n_classes, pattern_channels))
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, n_classes, n)
+    x = (rng.random((n, T, channels)) < noise_rate).astype(np.float32)
+    onset = rng.integers(0, T - max_lag, n)
+    for b in range(n):
+        x[b, onset[b] + lags[y[b], chans], chans] = 1.0
+    return torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(lags)

@@ -1,0 +1,406 @@
+"""Enhancing Price Prediction in Cryptocurrency Using Transformer Neural Network and Technical Indicators
+(Mohammad Ali Labbaf Khaniki, Mohammad Manthouri, 2024, arXiv 2403.03606).
+
+The model: technical indicators computed from OHLCV bars (SMA, EMA, RSI, Bollinger bands, CCI, MACD) feed a
+Performer encoder, whose attention is FAVOR+ (positive orthogonal random features, :mod:`paperlab.nn.performer`),
+and whose position-wise feed-forward block is replaced by a bidirectional LSTM, so each block mixes the window
+globally (attention) and sequentially (BiLSTM)::
+
+    h = LN(x + FAVOR⁺-Attn(x)),   y = LN(h + W·BiLSTM(h))
+
+A linear head on the last position predicts the next bar's log return; the predicted close is
+``close_t · exp(r̂_{t+1})``. Baselines: the same encoder with softmax attention and an MLP feed-forward
+(a vanilla Transformer), an LSTM, and persistence (``close_{t+1} = close_t``). Metrics: MAE, RMSE, MAPE on price.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from paperlab.config import Config
+from paperlab.data.sequences import synthetic_ohlcv
+from paperlab.nn.performer import MultiHeadAttention, favor_attention, orthogonal_gaussian, softmax_attention
+from paperlab.train import History, batches, fit
+
+# ---- technical indicators (numpy, causal: bar t uses bars <= t) -------------------------------
+
+
+def sma(x: np.ndarray, n: int) -> np.ndarray:
+    """Simple moving average over ``n`` bars (the first bars average what is available)."""
+    c = np.cumsum(np.insert(x, 0, 0.0))
+    out = (c[n:] - c[:-n]) / n
+    head = c[1:n] / np.arange(1, n)
+    return np.concatenate([head, out])
+
+
+def ema(x: np.ndarray, n: int) -> np.ndarray:
+    """Exponential moving average with ``α = 2 / (n + 1)``."""
+    a, out = 2.0 / (n + 1), np.empty_like(x)
+    out[0] = x[0]
+    for t in range(1, len(x)):
+        out[t] = a * x[t] + (1 - a) * out[t - 1]
+    return out
+
+
+def rsi(close: np.ndarray, n: int = 14) -> np.ndarray:
+    """Relative strength index (Wilder smoothing), 0–100."""
+    d = np.diff(close, prepend=close[0])
+    up, down = (
+        ema(np.maximum(d, 0), 2 * n - 1),
+        ema(np.maximum(-d, 0), 2 * n - 1),
+    )  # Wilder's 1/n = 2/(2n-1+1)
+    return 100 - 100 / (1 + up / np.maximum(down, 1e-12))
+
+
+def bollinger_b(close: np.ndarray, n: int = 20, k: float = 2.0) -> np.ndarray:
+    """Bollinger %b: where the close sits between ``SMA ± k·σ`` (0 = lower band, 1 = upper)."""
+    m = sma(close, n)
+    sd = np.sqrt(np.maximum(sma(close**2, n) - m**2, 1e-12))
+    return (close - (m - k * sd)) / (2 * k * sd)
+
+
+def cci(high: np.ndarray, low: np.ndarray, close: np.ndarray, n: int = 20) -> np.ndarray:
+    """Commodity channel index: ``(TP − SMA(TP)) / (0.015 · mean deviation)``, TP = typical price."""
+    tp = (high + low + close) / 3
+    m = sma(tp, n)
+    dev = sma(np.abs(tp - m), n)
+    return (tp - m) / (0.015 * np.maximum(dev, 1e-12))
+
+
+def macd(close: np.ndarray, fast: int = 12, slow: int = 26, signal: int = 9) -> tuple[np.ndarray, np.ndarray]:
+    """MACD line ``EMA_fast − EMA_slow`` and its signal line ``EMA_signal(MACD)``."""
+    line = ema(close, fast) - ema(close, slow)
+    return line, ema(line, signal)
+
+
+FEATURES = (
+    "log_return",
+    "close/SMA10",
+    "close/EMA20",
+    "RSI14",
+    "Bollinger %b",
+    "CCI20",
+    "MACD",
+    "MACD - signal",
+    "range",
+    "log volume",
+)
+
+
+def indicator_features(bars: dict[str, np.ndarray]) -> np.ndarray:
+    """Scale-free features per bar ``(n_bars, len(FEATURES))`` from OHLCV arrays."""
+    o, h, lo, c, v = (
+        np.asarray(bars[k], dtype=np.float64) for k in ("open", "high", "low", "close", "volume")
+    )
+    r = np.diff(np.log(c), prepend=np.log(c[0]))
+    line, sig = macd(c)
+    cols = [
+        r,
+        c / sma(c, 10) - 1,
+        c / ema(c, 20) - 1,
+        rsi(c) / 100 - 0.5,
+        bollinger_b(c) - 0.5,
+        cci(h, lo, c) / 200,
+        line / c,
+        (line - sig) / c,
+        (h - lo) / c,
+        np.log(v) - np.log(v).mean(),
+    ]
+    return np.stack(cols, 1)
+
+
+# ---- models -----------------------------------------------------------------------------------
+
+
+class _Encoder(nn.Module):
+    """Input projection + learned positions + ``layers`` × [attention, feed-forward] blocks + last-token head."""
+
+    def __init__(self, n_in: int, d: int, layers: int, lookback: int, make_attn, make_ffn) -> None:
+        super().__init__()
+        self.inp = nn.Linear(n_in, d)
+        self.pos = nn.Parameter(torch.randn(lookback, d) * 0.02)
+        self.attn = nn.ModuleList([make_attn() for _ in range(layers)])
+        self.ffn = nn.ModuleList([make_ffn() for _ in range(layers)])
+        self.norm1 = nn.ModuleList([nn.LayerNorm(d) for _ in range(layers)])
+        self.norm2 = nn.ModuleList([nn.LayerNorm(d) for _ in range(layers)])
+        self.head = nn.Linear(d, 1)
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        return self.inp(x) + self.pos[-x.shape[1] :]  # (b, L, d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.embed(x)
+        for attn, ffn, n1, n2 in zip(self.attn, self.ffn, self.norm1, self.norm2, strict=True):
+            h = n1(h + attn(h))
+            h = n2(h + ffn(h))
+        return self.head(h[:, -1]).squeeze(-1)  # (b,)
+
+
+class BiLSTMFeedForward(nn.Module):
+    """The paper's replacement for the position-wise MLP: a BiLSTM over the window, projected back to ``d``."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(d, d // 2, batch_first=True, bidirectional=True)
+        self.proj = nn.Linear(2 * (d // 2), d)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.proj(self.lstm(x)[0])
+
+
+class PerformerBiLSTM(_Encoder):
+    """FAVOR+ attention (``n_features`` positive orthogonal random features) + BiLSTM feed-forward."""
+
+    def __init__(
+        self,
+        n_in: int,
+        *,
+        d: int = 32,
+        heads: int = 4,
+        layers: int = 1,
+        lookback: int = 32,
+        n_features: int = 32,
+        seed: int = 0,
+    ) -> None:
+        super().__init__(
+            n_in,
+            d,
+            layers,
+            lookback,
+            lambda: MultiHeadAttention(d, heads, kind="favor", n_features=n_features, seed=seed),
+            lambda: BiLSTMFeedForward(d),
+        )
+
+
+class SoftmaxTransformer(_Encoder):
+    """The vanilla baseline: exact softmax attention + a two-layer MLP feed-forward."""
+
+    def __init__(
+        self, n_in: int, *, d: int = 32, heads: int = 4, layers: int = 1, lookback: int = 32
+    ) -> None:
+        super().__init__(
+            n_in,
+            d,
+            layers,
+            lookback,
+            lambda: MultiHeadAttention(d, heads, kind="softmax"),
+            lambda: nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d)),
+        )
+
+
+class LSTMRegressor(nn.Module):
+    """LSTM baseline: the last hidden state → next return."""
+
+    def __init__(self, n_in: int, *, d: int = 32) -> None:
+        super().__init__()
+        self.lstm = nn.LSTM(n_in, d, batch_first=True)
+        self.head = nn.Linear(d, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.lstm(x)[0][:, -1]).squeeze(-1)
+
+
+# ---- data -------------------------------------------------------------------------------------
+
+
+@dataclass
+class PriceWindows:
+    """Chronologically split windows: inputs ``(n, lookback, F)``, standardized next return, closes."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    close: np.ndarray  # close at the last bar of each window
+    next_close: np.ndarray
+    coin: np.ndarray
+
+
+@dataclass
+class PriceData:
+    train: PriceWindows
+    test: PriceWindows
+    y_std: float
+    x_mean: np.ndarray
+    x_std: np.ndarray
+
+
+def make_windows(
+    coins: dict[str, dict[str, np.ndarray]], *, lookback: int = 32, test_frac: float = 0.2, warmup: int = 30
+) -> PriceData:
+    """Windows over each coin's indicator features; the last ``test_frac`` of every coin's bars is the test set.
+
+    Features and targets are standardized with training statistics only.
+    """
+    if not 0 < test_frac < 1:
+        raise ValueError(f"test_frac must be in (0, 1); got {test_frac}")
+    parts: dict[str, list] = {"train": [], "test": []}
+    feats_train = []
+    for name, bars in coins.items():
+        f = indicator_features(bars)
+        c = np.asarray(bars["close"], dtype=np.float64)
+        r_next = np.log(c[1:] / c[:-1])  # r_{t+1} for t = 0..n-2
+        ends = np.arange(warmup + lookback - 1, len(c) - 1)  # window [t-L+1, t], target r_{t+1}
+        split = int(len(ends) * (1 - test_frac))
+        feats_train.append(f[: ends[split - 1] + 1])
+        for key, sel in (("train", ends[:split]), ("test", ends[split:])):
+            parts[key].append((f, sel, r_next[sel], c[sel], c[sel + 1], name))
+    stack = np.concatenate(feats_train)
+    mu, sd = stack.mean(0), stack.std(0) + 1e-8
+    y_all = np.concatenate([p[2] for p in parts["train"]])
+    y_mu, y_sd = 0.0, float(y_all.std())
+
+    def build(items: list) -> PriceWindows:
+        xs, ys, cl, nc, co = [], [], [], [], []
+        for f, sel, r, c_now, c_next, name in items:
+            fz = (f - mu) / sd
+            xs.append(np.stack([fz[t - lookback + 1 : t + 1] for t in sel]))
+            ys.append((r - y_mu) / y_sd)
+            cl.append(c_now)
+            nc.append(c_next)
+            co.append(np.full(len(sel), name))
+        return PriceWindows(
+            torch.tensor(np.concatenate(xs), dtype=torch.float32),
+            torch.tensor(np.concatenate(ys), dtype=torch.float32),
+            np.concatenate(cl),
+            np.concatenate(nc),
+            np.concatenate(co),
+        )
+
+    return PriceData(build(parts["train"]), build(parts["test"]), y_sd, mu, sd)
+
+
+COIN_AR = (0.35, 0.3, 0.4)  # AR(1) momentum of the three synthetic coins
+
+
+def synthetic_coins(
+    n_bars: int = 3000,
+    *,
+    names: tuple[str, ...] = ("BTC-like", "ETH-like", "LTC-like"),
+    bars_per_day: int = 1,
+    seed: int = 0,
+) -> dict[str, dict[str, np.ndarray]]:
+    """Three synthetic 'coins' (different seeds, momentum and start prices) — see :func:`synthetic_ohlcv`."""
+    ars = COIN_AR
+    starts = (30000.0, 2000.0, 90.0)
+    return {
+        name: synthetic_ohlcv(
+            n_bars, seed=seed * 10 + i, ar=ars[i % 3], start_price=starts[i % 3], bars_per_day=bars_per_day
+        )
+        for i, name in enumerate(names)
+    }
+
+
+# ---- experiments ------------------------------------------------------------------------------
+
+
+def price_metrics(pred_close: np.ndarray, next_close: np.ndarray) -> dict[str, float]:
+    """MAE, RMSE and MAPE (%) of predicted against actual next closes."""
+    err = pred_close - next_close
+    return {
+        "MAE": float(np.abs(err).mean()),
+        "RMSE": float(np.sqrt((err**2).mean())),
+        "MAPE": float(100 * np.abs(err / next_close).mean()),
+    }
+
+
+@torch.no_grad()
+def predict_close(model: nn.Module | None, data: PriceData, split: str = "test") -> np.ndarray:
+    """Predicted next closes; ``model=None`` is persistence."""
+    w = getattr(data, split)
+    if model is None:
+        return w.close.copy()
+    model.eval()
+    r = model(w.x).numpy() * data.y_std
+    return w.close * np.exp(r)
+
+
+def oracle_close(data: PriceData, ar: dict[str, float], split: str = "test") -> np.ndarray:
+    """The generator's own one-step forecast ``close_t · exp(ar · r_t)`` (drift and regime ignored): a practical floor."""
+    w = getattr(data, split)
+    r_now = w.x[:, -1, 0].numpy() * data.x_std[0] + data.x_mean[0]  # un-standardized last log return
+    return w.close * np.exp(np.array([ar[c] for c in w.coin]) * r_now)
+
+
+def per_coin_metrics(pred: np.ndarray, data: PriceData) -> dict[str, dict[str, float]]:
+    """Metrics per coin on the test split (prices of different coins are on different scales)."""
+    w = data.test
+    return {c: price_metrics(pred[w.coin == c], w.next_close[w.coin == c]) for c in np.unique(w.coin)}
+
+
+def _loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    return F.mse_loss(model(batch[0]), batch[1])
+
+
+def train_model(
+    cfg: Config,
+    model: nn.Module,
+    data: PriceData,
+    *,
+    steps: int = 400,
+    lr: float = 2e-3,
+    seed: int = 0,
+    desc: str = "train",
+) -> History:
+    """Adam on the MSE of the standardized next return, batch 128."""
+    torch.manual_seed(seed)
+    return fit(
+        model.to(cfg.device),
+        _loss,
+        batches(data.train.x, data.train.y, batch_size=128, seed=seed),
+        steps=steps,
+        lr=lr,
+        grad_clip=1.0,
+        desc=desc,
+    )
+
+
+def favor_error(
+    q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, n_features: int, *, seeds: int = 3
+) -> float:
+    """Mean over feature draws of ‖FAVOR⁺ − softmax‖_F / ‖softmax‖_F for the given heads ``(…, L, d)``."""
+    exact = softmax_attention(q, k, v)
+    errs = []
+    for s in range(seeds):
+        omega = orthogonal_gaussian(n_features, q.shape[-1], generator=torch.Generator().manual_seed(s))
+        errs.append(float((favor_attention(q, k, v, omega) - exact).norm() / exact.norm()))
+    return float(np.mean(errs))
+
+
+def attention_runtime(
+    lengths: list[int], *, d: int = 32, n_features: int = 64, repeats: int = 3
+) -> dict[str, list[float]]:
+    """Median wall time (ms) of one softmax and one FAVOR⁺ attention call on ``(1, L, d)`` for each ``L``."""
+    g = torch.Generator().manual_seed(0)
+    omega = orthogonal_gaussian(n_features, d, generator=g)
+    out: dict[str, list[float]] = {"softmax": [], "FAVOR+": []}
+    with torch.no_grad():
+        for L in lengths:
+            q, k, v = (torch.randn(1, L, d, generator=g) for _ in range(3))
+            calls = {
+                "softmax": lambda q=q, k=k, v=v: softmax_attention(q, k, v),
+                "FAVOR+": lambda q=q, k=k, v=v: favor_attention(q, k, v, omega),
+            }
+            for name, fn in calls.items():
+                fn()
+                ts = []
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    fn()
+                    ts.append(1000 * (time.perf_counter() - t0))
+                out[name].append(float(np.median(ts)))
+    return out
+
+
+def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A small Performer-BiLSTM over a window of indicator features, for `paperlab diagrams`."""
+    torch.manual_seed(0)
+    return (
+        PerformerBiLSTM(len(FEATURES), d=16, heads=2, lookback=8, n_features=8),
+        (torch.randn(2, 8, len(FEATURES)),),
+        ["b t f"],
+    )
