@@ -216,6 +216,17 @@ class RunResult:
     seconds: float
 
 
+def _fingerprint(data: TextData) -> list[int]:
+    """A cheap key of the data set for the checkpoint cache."""
+    return [
+        len(data.train),
+        len(data.test),
+        int(data.train.x.sum()),
+        int(data.test.x.sum()),
+        int(data.train.y.sum()),
+    ]
+
+
 def _loss(model: SentimentClassifier, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
     x, y = batch
     logits, weights = model.attend(x)
@@ -241,7 +252,13 @@ def train_model(
         eval_fn=lambda m: {"test_acc": accuracy(m, test.x, test.y)},
         eval_every=sz.eval_every,
         grad_clip=5.0,
-        cache={"paper": "lowrank_mhsa", "model": repr(model), "sizes": repr(sz), "seed": seed},
+        cache={
+            "paper": "lowrank_mhsa",
+            "model": repr(model),
+            "sizes": repr(sz),
+            "seed": seed,
+            "data": _fingerprint(data),
+        },
         cache_name="lowrank_mhsa",
         desc=desc,
     )
