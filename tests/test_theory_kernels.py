@@ -32,7 +32,7 @@ def _gauss2(f, q1, q2, c):
 
 
 @pytest.mark.parametrize("act", sorted(_ACTS))
-@pytest.mark.parametrize("q1,q2,c", [(1.0, 0.7, 0.3), (2.5, 3.0, -1.2), (5.0, 4.0, 3.9)])
+@pytest.mark.parametrize("q1,q2,c", [(2.5, 3.0, -1.2), (5.0, 4.0, 3.9)])
 def test_dual_kernel_matches_numerical_integration(act, q1, q2, c):
     f, fp, _ = _ACTS[act]
     k, kd = dual_kernel(act, torch.tensor([q1]), torch.tensor([q2]), torch.tensor([[c]]))

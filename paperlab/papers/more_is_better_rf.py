@@ -1,0 +1,162 @@
+"""More is Better in Modern Machine Learning (Simon, Karkada, Ghosh & Belkin, 2023, arXiv 2311.14646).
+
+Random-feature (RF) regression is a shallow network whose first layer is frozen at random and whose
+readout is fitted by ridge regression. The paper's eigenframework (:mod:`paperlab.theory.rf`) predicts its
+test risk from the limiting kernel's eigenvalues λᵢ and the target's eigen-coefficients vᵢ, and shows:
+
+* with the ridge δ tuned optimally, the test risk decreases monotonically in the number of features N and
+  of samples n (§4) — so the infinite-width limit (kernel ridge regression) is best;
+* on tasks with power-law eigenstructure (λᵢ ∝ i^−α, vᵢ² ∝ i^−β) the optimal ridge is near zero and the
+  optimum has train error much smaller than test error: overfitting is obligatory (§5);
+* at small ridge the risk peaks where N = n (double descent), which the optimal ridge removes.
+
+This module has the ReLU random-feature model (its N → ∞ limit is the arc-cosine kernel), a digits
+eigen-task (the arc-cosine kernel's spectrum on the 1,797 digits, so the theory has exact λᵢ and vᵢ), and
+experiment functions that pair theory curves with simulations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from paperlab.theory.kernels import nngp_kernel
+from paperlab.theory.rf import rf_ridge_solution
+
+# 1. the model ---------------------------------------------------------------------------------------------
+
+
+class RandomFeatureModel(nn.Module):
+    """f(x) = a · relu(W x) / √N with W ~ N(0, 1/d) frozen and the readout a fitted by ridge regression.
+
+    The feature kernel relu(Wx)·relu(Wx′)/N tends to the arc-cosine kernel E[relu(u) relu(v)] as N → ∞.
+    """
+
+    def __init__(self, n_in: int, n_features: int, n_out: int = 1, *, seed: int = 0) -> None:
+        super().__init__()
+        gen = torch.Generator().manual_seed(seed)
+        self.proj = nn.Linear(n_in, n_features, bias=False)
+        self.proj.weight.data = torch.randn(n_features, n_in, generator=gen, dtype=torch.float64) / math.sqrt(
+            n_in
+        )
+        self.proj.requires_grad_(False)
+        self.readout = nn.Linear(n_features, n_out, bias=False).double()
+        self.n_features = n_features
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The random features relu(W x)/√N, shape (batch, N)."""
+        return torch.relu(self.proj(x)) / math.sqrt(self.n_features)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.readout(self.features(x))
+
+    @torch.no_grad()
+    def fit_ridge(self, x: torch.Tensor, y: torch.Tensor, ridge: float) -> None:
+        """Set the readout to argmin_a Σ (a·φ(x) − y)² + δ |a|² (the paper's RF ridge regression)."""
+        phi = self.features(x)  # (n, N)
+        gram = phi @ phi.T + ridge * torch.eye(len(x), dtype=phi.dtype)  # (n, n): the kernel form
+        alpha = torch.linalg.lstsq(gram, y.reshape(len(x), -1).to(phi.dtype)).solution
+        self.readout.weight.data = (phi.T @ alpha).T
+
+
+# 2. data: an eigen-task with known spectrum ---------------------------------------------------------------
+
+
+@dataclass
+class EigenTask:
+    """A finite "population" of points x (M, d), targets y (M, c), and the arc-cosine kernel's eigensystem.
+
+    ``eigenvalues`` λᵢ of the kernel operator on the uniform measure over the M points and ``coeffs_sq``
+    vᵢ² (summed over the c outputs), so that test MSE over the population is what the theory predicts.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    eigenvalues: np.ndarray
+    coeffs_sq: np.ndarray
+
+
+def digits_task() -> EigenTask:
+    """Digits (1,797 × 64, standardised) with centred one-hot targets, eigen-decomposed under the arc-cosine kernel."""
+    from sklearn.datasets import load_digits
+
+    data = load_digits()
+    x = data.data.astype(np.float64)
+    x = (x - x.mean(0)) / (x.std(0) + 1e-8)
+    y = np.eye(10)[data.target]
+    y = y - y.mean(0)
+    m = len(x)
+    k = nngp_kernel(x, depth=1, activation="relu", weight_var=1.0, bias_var=0.0)  # (M, M)
+    # nngp_kernel(depth=1) is weight_var·E[relu relu] + bias_var = E[relu(u) relu(v)], the RF model's limit
+    evals, evecs = np.linalg.eigh(k / m)
+    order = np.argsort(evals)[::-1]
+    evals, evecs = np.clip(evals[order], 1e-300, None), evecs[:, order]
+    coeffs = evecs.T @ y / math.sqrt(m)  # (M, c): eigenfunctions φᵢ = √M · evecs[:, i] are orthonormal
+    keep = evals > 1e-12 * evals[0]
+    return EigenTask(x=x, y=y, eigenvalues=evals[keep], coeffs_sq=(coeffs**2).sum(1)[keep])
+
+
+# 3. experiments ------------------------------------------------------------------------------------------
+
+
+def theory_grid(
+    task_eigs: np.ndarray, task_v2: np.ndarray, *, n_samples, n_features, ridges, noise_var: float
+):
+    """Theory test and train MSE on a (len(n_samples), len(n_features), len(ridges)) grid ("More is Better" §4)."""
+    ns, nfs, rs = (np.atleast_1d(np.asarray(a, dtype=np.float64)) for a in (n_samples, n_features, ridges))
+    test = np.empty((len(ns), len(nfs), len(rs)))
+    train = np.empty_like(test)
+    for i, n in enumerate(ns):
+        for j, nf in enumerate(nfs):
+            for k, r in enumerate(rs):
+                s = rf_ridge_solution(
+                    task_eigs, task_v2, n_samples=n, n_features=nf, ridge=r, noise_var=noise_var
+                )
+                test[i, j, k], train[i, j, k] = s.test_mse, s.train_mse
+    return test, train
+
+
+def simulate_digits_rf(
+    task: EigenTask, *, n_samples: int, n_features: int | None, ridges, trials: int = 4, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train/test MSE (summed over the 10 outputs) of the ReLU RF model on digits, per ridge.
+
+    Training points are drawn i.i.d. (with replacement) from the 1,797 digits and the test MSE is over all of
+    them, i.e. the population risk the theory predicts. ``n_features=None`` is the arc-cosine kernel itself.
+    """
+    ridges = np.atleast_1d(np.asarray(ridges, dtype=np.float64))
+    rng = np.random.default_rng(seed)
+    x_all = torch.from_numpy(task.x)
+    y_all = task.y
+    train, test = np.zeros(len(ridges)), np.zeros(len(ridges))
+    for _ in range(trials):
+        idx = rng.integers(0, len(task.x), n_samples)
+        if n_features is None:
+            kern = nngp_kernel(task.x, task.x[idx], depth=1, activation="relu", weight_var=1.0, bias_var=0.0)
+        else:
+            model = RandomFeatureModel(task.x.shape[1], n_features, seed=int(rng.integers(2**31)))
+            with torch.no_grad():
+                phi = model.features(x_all).numpy()  # (M, N)
+            kern = phi @ phi[idx].T  # (M, n)
+        k_train, y_train = kern[idx], y_all[idx]
+        evals, evecs = np.linalg.eigh(k_train)
+        proj = evecs.T @ y_train  # (n, c)
+        for r, delta in enumerate(ridges):
+            keep = (evals + delta > 1e-10 * evals.max())[:, None]
+            alpha = evecs @ (proj / np.maximum(evals + delta, 1e-300)[:, None] * keep)
+            pred = kern @ alpha  # (M, c)
+            train[r] += ((pred[idx] - y_train) ** 2).sum(1).mean() / trials
+            test[r] += ((pred - y_all) ** 2).sum(1).mean() / trials
+    return train, test
+
+
+# 4. diagram ------------------------------------------------------------------------------------------------
+
+
+def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A random-feature model with 32 ReLU features on two 64-pixel digits, 10 outputs."""
+    return RandomFeatureModel(64, 32, 10, seed=0), (torch.randn(2, 64, dtype=torch.float64),), ["b d"]
