@@ -68,7 +68,7 @@ def _center(n: Node, cost: bool = False) -> str:
     note = n.meta.get("note")
     extra = f"<BR/>{_small(note, 7)}" if note else ""
     if cost and n.flops:
-        extra += "<BR/>" + _small(_flops_text(n.flops * n.repeat), 7, "#a33")
+        extra += "<BR/>" + _small(_flops_text(n.flops * n.repeat), 7, "#aa3333")
     if n.kind == "linear":
         return f"<B>L</B><SUP>{_e(n.label)}</SUP>{extra}"
     if n.kind == "softmax":

@@ -380,5 +380,11 @@ def trace(
         notes.append("rule failed, drawn as generic boxes: " + "; ".join(tr.failed))
     for note in notes:
         warnings.warn(f"paperlab.diagrams: {note}", DiagramWarning, stacklevel=2)
-    nodes, repeats = finalize(tr.nodes, depth=depth, roll=roll, hide_param_free=hide_param_free)
+    try:
+        nodes, repeats = finalize(list(tr.nodes), depth=depth, roll=roll, hide_param_free=hide_param_free)
+    except Exception as exc:  # never lose the drawing over a simplification bug: draw every op instead
+        note = f"could not apply depth/roll/hide ({type(exc).__name__}: {exc}); drawing every op"
+        warnings.warn(f"paperlab.diagrams: {note}", DiagramWarning, stacklevel=2)
+        notes.append(note)
+        nodes, repeats = finalize(tr.nodes, roll=False)
     return Diagram(nodes, title=title or type(module).__name__, warnings=notes, repeats=repeats)
