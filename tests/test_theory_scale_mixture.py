@@ -24,7 +24,9 @@ def test_tp_predictive_matches_sampling_the_scale():
     quad = float(y @ np.linalg.solve(k + s * np.eye(6), y))
     sig2 = 1.0 / rng.gamma(a + 3, 1.0 / (b + quad / 2), size=400_000)
     draws = gp.mean[0] + np.sqrt(sig2 * gp.scale2[0]) * rng.standard_normal(len(sig2))
-    p = stats.kstest(draws[:20_000], stats.t(df=tp.dof, loc=tp.mean[0], scale=math.sqrt(tp.scale2[0])).cdf).pvalue
+    p = stats.kstest(
+        draws[:20_000], stats.t(df=tp.dof, loc=tp.mean[0], scale=math.sqrt(tp.scale2[0])).cdf
+    ).pvalue
     assert p > 0.01
     assert np.var(draws) == pytest.approx(tp.std[0] ** 2, rel=0.03)
     assert tp.dof == 2 * a + 6

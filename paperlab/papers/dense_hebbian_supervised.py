@@ -69,9 +69,7 @@ class DenseHebbianNetwork(nn.Module):
 
 
 # 2. data -------------------------------------------------------------------------------------------
-def make_examples(
-    n: int, k: int, m: int, r: float, *, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor]:
+def make_examples(n: int, k: int, m: int, r: float, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """Archetypes ξ (K, N) and examples η (K, M, N), ηᵘᵃᵢ = χ ξᵘᵢ with P(χ = 1) = (1 + r)/2 (paper Sec. 2)."""
     if min(n, k, m) < 1:
         raise ValueError(f"n, k, m must be >= 1; got n={n}, k={k}, m={m}")
@@ -83,7 +81,9 @@ def make_examples(
     return xi, xi[:, None, :] * chi
 
 
-def build_network(examples: torch.Tensor, r: float, p: int, *, mode: str = "supervised") -> DenseHebbianNetwork:
+def build_network(
+    examples: torch.Tensor, r: float, p: int, *, mode: str = "supervised"
+) -> DenseHebbianNetwork:
     """The network of paper eq. 2.4 (supervised: class averages ξ̂ᵘ) or its unsupervised counterpart."""
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}; got {mode!r}")
@@ -97,7 +97,12 @@ def build_network(examples: torch.Tensor, r: float, p: int, *, mode: str = "supe
 # 3. Monte Carlo ------------------------------------------------------------------------------------
 @torch.no_grad()
 def glauber(
-    net: DenseHebbianNetwork, sigma: torch.Tensor, *, temperature: float = 0.0, sweeps: int = 20, seed: int = 0
+    net: DenseHebbianNetwork,
+    sigma: torch.Tensor,
+    *,
+    temperature: float = 0.0,
+    sweeps: int = 20,
+    seed: int = 0,
 ) -> torch.Tensor:
     """Asynchronous Glauber dynamics on a batch of states (B, N), with the exact ΔH from the overlaps.
 

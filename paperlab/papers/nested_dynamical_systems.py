@@ -40,16 +40,20 @@ ACTIVATIONS = ("tanh", "relu", "identity")
 class Neuron(nn.Module):
     """One artificial neuron as a dynamical system: state (w, b), readout φ(w·x + b), update by feedback."""
 
-    def __init__(self, n_in: int, activation: str = "tanh", *, generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self, n_in: int, activation: str = "tanh", *, generator: torch.Generator | None = None
+    ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS}; got {activation!r}")
         bound = 1.0 / n_in**0.5  # nn.Linear's default initialisation range
         self.activation = activation
-        self.w = nn.Parameter((torch.rand(n_in, generator=generator, dtype=torch.float64) * 2 - 1) * bound,
-                              requires_grad=False)
-        self.b = nn.Parameter((torch.rand((), generator=generator, dtype=torch.float64) * 2 - 1) * bound,
-                              requires_grad=False)
+        self.w = nn.Parameter(
+            (torch.rand(n_in, generator=generator, dtype=torch.float64) * 2 - 1) * bound, requires_grad=False
+        )
+        self.b = nn.Parameter(
+            (torch.rand((), generator=generator, dtype=torch.float64) * 2 - 1) * bound, requires_grad=False
+        )
 
     def _phi(self, z: torch.Tensor) -> torch.Tensor:
         if self.activation == "tanh":
@@ -83,7 +87,9 @@ class Neuron(nn.Module):
 class Layer(nn.Module):
     """A wiring diagram of neurons in parallel: every input wire is copied to every neuron."""
 
-    def __init__(self, n_in: int, n_out: int, activation: str, *, generator: torch.Generator | None = None) -> None:
+    def __init__(
+        self, n_in: int, n_out: int, activation: str, *, generator: torch.Generator | None = None
+    ) -> None:
         super().__init__()
         self.neurons = nn.ModuleList(Neuron(n_in, activation, generator=generator) for _ in range(n_out))
 
@@ -106,7 +112,9 @@ class Network(nn.Module):
         g = torch.Generator().manual_seed(seed)
         acts = [activation] * (len(sizes) - 2) + ["identity"]
         self.sizes = list(sizes)
-        self.layers = nn.ModuleList(Layer(a, b, f, generator=g) for a, b, f in zip(sizes[:-1], sizes[1:], acts, strict=True))
+        self.layers = nn.ModuleList(
+            Layer(a, b, f, generator=g) for a, b, f in zip(sizes[:-1], sizes[1:], acts, strict=True)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.messages(x)[-1]
@@ -270,10 +278,20 @@ def draw_wiring(net: Network, *, tick: int | None = None, ax=None):  # noqa: ANN
         back = tick is not None and tick == 2 * n_stage + 1 - s
         (x0, y0), (x1, y1) = pos[u], pos[v]
         if back:
-            ax.annotate("", (x0, y0), (x1, y1), arrowprops={"arrowstyle": "->", "color": "#dc3912", "lw": 1.6})
+            ax.annotate(
+                "", (x0, y0), (x1, y1), arrowprops={"arrowstyle": "->", "color": "#dc3912", "lw": 1.6}
+            )
         else:
-            ax.annotate("", (x1, y1), (x0, y0),
-                        arrowprops={"arrowstyle": "->", "color": "#3366cc" if fwd else "#bbbbbb", "lw": 1.6 if fwd else 0.6})
+            ax.annotate(
+                "",
+                (x1, y1),
+                (x0, y0),
+                arrowprops={
+                    "arrowstyle": "->",
+                    "color": "#3366cc" if fwd else "#bbbbbb",
+                    "lw": 1.6 if fwd else 0.6,
+                },
+            )
     colors = {"input": "#ffffff", "loss": "#ffe0b3"}
     for name, (x, y) in pos.items():
         box = g.nodes[name]["box"]
@@ -283,15 +301,25 @@ def draw_wiring(net: Network, *, tick: int | None = None, ax=None):  # noqa: ANN
     lo, hi = min(ys) - 0.8, max(ys) + 0.8
     for k in range(1, len(net.layers) + 1):  # layer boxes
         h = len(net.layers[k - 1].neurons) / 2 + 0.3
-        ax.add_patch(mpatches.FancyBboxPatch((k - 0.3, -h), 0.6, 2 * h, boxstyle="round,pad=0.02", fill=False, ls="--", ec="#109618"))
+        ax.add_patch(
+            mpatches.FancyBboxPatch(
+                (k - 0.3, -h), 0.6, 2 * h, boxstyle="round,pad=0.02", fill=False, ls="--", ec="#109618"
+            )
+        )
         ax.text(k, h + 0.1, f"layer {k}", ha="center", fontsize=7, color="#109618")
-    ax.add_patch(mpatches.Rectangle((0.55, lo + 0.2), len(net.layers) - 0.1, hi - lo - 0.4, fill=False, ec="#990099"))
+    ax.add_patch(
+        mpatches.Rectangle((0.55, lo + 0.2), len(net.layers) - 0.1, hi - lo - 0.4, fill=False, ec="#990099")
+    )
     ax.text(0.6, hi - 0.15, "network", fontsize=7, color="#990099")
     ax.add_patch(mpatches.Rectangle((-0.45, lo), len(net.layers) + 1.9, hi - lo, fill=False, ec="k", lw=1.2))
     ax.text(-0.4, lo + 0.1, "training loop", fontsize=7)
     ax.set(xlim=(-0.6, len(net.layers) + 1.6), ylim=(lo - 0.2, hi + 0.4), xticks=[], yticks=[])
     ax.grid(False)
-    title = "nested wiring diagram" if tick is None else f"tick {tick}: " + ("forward messages" if tick <= n_stage else "feedback messages")
+    title = (
+        "nested wiring diagram"
+        if tick is None
+        else f"tick {tick}: " + ("forward messages" if tick <= n_stage else "feedback messages")
+    )
     ax.set_title(title)
     return ax
 
@@ -315,8 +343,17 @@ class ControlRun:
 
 
 def run_adaptive_control(
-    *, a: float = 0.95, b: float = 0.3, a_m: float = 0.6, b_m: float = 0.4, a_nom: float = 0.5, b_nom: float = 1.0,
-    gamma: float = 0.5, steps: int = 600, period: int = 60, seed: int = 0,
+    *,
+    a: float = 0.95,
+    b: float = 0.3,
+    a_m: float = 0.6,
+    b_m: float = 0.4,
+    a_nom: float = 0.5,
+    b_nom: float = 1.0,
+    gamma: float = 0.5,
+    steps: int = 600,
+    period: int = 60,
+    seed: int = 0,
 ) -> ControlRun:
     """Model-reference adaptive control as a feedback loop of dynamical systems (paper Sec. 5).
 

@@ -40,17 +40,29 @@ class ScaleMixtureMLP(nn.Module):
     """
 
     def __init__(
-        self, d_in: int, width: int, depth: int, *, weight_var: float = 2.0, bias_var: float = 0.1,
-        alpha: float = 2.0, beta: float = 2.0, seed: int = 0,
+        self,
+        d_in: int,
+        width: int,
+        depth: int,
+        *,
+        weight_var: float = 2.0,
+        bias_var: float = 0.1,
+        alpha: float = 2.0,
+        beta: float = 2.0,
+        seed: int = 0,
     ) -> None:
         super().__init__()
         if width < 1 or depth < 1:
             raise ValueError(f"width and depth must be >= 1; got width={width}, depth={depth}")
         g = torch.Generator().manual_seed(seed)
         sizes = [d_in] + [width] * depth + [1]
-        self.weights = nn.ParameterList(nn.Parameter(torch.randn(b, a, generator=g, dtype=torch.float64))
-                                        for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-        self.biases = nn.ParameterList(nn.Parameter(torch.randn(b, generator=g, dtype=torch.float64)) for b in sizes[1:])
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.randn(b, a, generator=g, dtype=torch.float64))
+            for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        )
+        self.biases = nn.ParameterList(
+            nn.Parameter(torch.randn(b, generator=g, dtype=torch.float64)) for b in sizes[1:]
+        )
         gamma = torch.distributions.Gamma(torch.tensor(float(alpha)), torch.tensor(float(beta)))
         torch.manual_seed(seed)  # the scale draw: σ² = 1 / Gamma(α, rate β)
         self.register_buffer("sigma", (1.0 / gamma.sample()).sqrt().to(torch.float64))
@@ -86,7 +98,9 @@ def diabetes_shift_split(quantile: float = 0.85):
     return x[tr], y[tr], x[~tr], y[~tr]
 
 
-def add_outliers(y: np.ndarray, *, fraction: float = 0.1, size: tuple[float, float] = (5.0, 10.0), seed: int = 0) -> np.ndarray:
+def add_outliers(
+    y: np.ndarray, *, fraction: float = 0.1, size: tuple[float, float] = (5.0, 10.0), seed: int = 0
+) -> np.ndarray:
     """Shift a ``fraction`` of targets by ±U(size) (label corruption)."""
     rng = np.random.default_rng(seed)
     out = y.copy()
@@ -98,8 +112,16 @@ def add_outliers(y: np.ndarray, *, fraction: float = 0.1, size: tuple[float, flo
 # 3. experiments ------------------------------------------------------------------------------------
 @torch.no_grad()
 def sample_outputs(
-    x: np.ndarray, *, width: int = 2048, n_draws: int = 20_000, alpha: float = 2.0, beta: float = 2.0,
-    weight_var: float = 2.0, bias_var: float = 0.1, chunk: int = 500, seed: int = 0,
+    x: np.ndarray,
+    *,
+    width: int = 2048,
+    n_draws: int = 20_000,
+    alpha: float = 2.0,
+    beta: float = 2.0,
+    weight_var: float = 2.0,
+    bias_var: float = 0.1,
+    chunk: int = 500,
+    seed: int = 0,
 ) -> np.ndarray:
     """Outputs f(x) of ``n_draws`` independent one-hidden-layer networks of ``width`` with σ² ~ IG(α, β).
 
@@ -120,7 +142,13 @@ def sample_outputs(
         v = torch.randn(m, width, generator=g)
         b2 = torch.randn(m, generator=g, dtype=torch.float64)
         sigma = (1.0 / gamma.sample((m,))).sqrt().to(torch.float64)
-        out.append(sigma * (math.sqrt(weight_var / width) * (h * v).sum(-1, dtype=torch.float64) + math.sqrt(bias_var) * b2))
+        out.append(
+            sigma
+            * (
+                math.sqrt(weight_var / width) * (h * v).sum(-1, dtype=torch.float64)
+                + math.sqrt(bias_var) * b2
+            )
+        )
     return torch.cat(out).numpy()
 
 
@@ -134,8 +162,14 @@ class RegressionResult:
 
 
 def fit_and_score(
-    x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray, *,
-    alpha: float = 2.0, beta: float = 2.0, kernel: dict | None = None,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    *,
+    alpha: float = 2.0,
+    beta: float = 2.0,
+    kernel: dict | None = None,
 ) -> RegressionResult:
     """NNGP (σ² = 1), NNGP with σ² fitted by maximum likelihood, and the IG(α, β) Student-t process.
 
@@ -157,17 +191,23 @@ def _fit_and_score(x_train, y_train, x_test, y_test, alpha, beta, kw) -> Regress
 
     noise = {
         "NNGP": max(grid, key=lambda s: sm.gp_log_marginal(k, y_train, noise=s)),
-        "NNGP, fitted scale": max(grid, key=lambda s: sm.gp_log_marginal(k, y_train, noise=s, scale=ml_scale(s))),
+        "NNGP, fitted scale": max(
+            grid, key=lambda s: sm.gp_log_marginal(k, y_train, noise=s, scale=ml_scale(s))
+        ),
         "t-process": max(grid, key=lambda s: sm.tp_log_marginal(k, y_train, noise=s, alpha=alpha, beta=beta)),
     }
     pred = {
         "NNGP": sm.gp_predict(k, kx, kd, y_train, noise=noise["NNGP"]),
-        "NNGP, fitted scale": sm.gp_predict(k, kx, kd, y_train, noise=noise["NNGP, fitted scale"],
-                                            scale=ml_scale(noise["NNGP, fitted scale"])),
+        "NNGP, fitted scale": sm.gp_predict(
+            k, kx, kd, y_train, noise=noise["NNGP, fitted scale"], scale=ml_scale(noise["NNGP, fitted scale"])
+        ),
         "t-process": sm.tp_predict(k, kx, kd, y_train, noise=noise["t-process"], alpha=alpha, beta=beta),
     }
-    return RegressionResult({name: sm.nll(p, y_test) for name, p in pred.items()}, pred,
-                            {name: float(s) for name, s in noise.items()})
+    return RegressionResult(
+        {name: sm.nll(p, y_test) for name, p in pred.items()},
+        pred,
+        {name: float(s) for name, s in noise.items()},
+    )
 
 
 # 4. diagram ----------------------------------------------------------------------------------------

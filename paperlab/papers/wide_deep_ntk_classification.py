@@ -36,17 +36,23 @@ ACTIVATIONS = {
 class DeepMLP(nn.Module):
     """``depth × (Dense → φ) → Dense`` in the NTK parameterisation, φ = √2·ReLU or a Hermite series."""
 
-    def __init__(self, d_in: int, width: int, depth: int, coeffs: Sequence[float] | None = None, *, seed: int = 0) -> None:
+    def __init__(
+        self, d_in: int, width: int, depth: int, coeffs: Sequence[float] | None = None, *, seed: int = 0
+    ) -> None:
         super().__init__()
         if width < 1 or depth < 1:
             raise ValueError(f"width and depth must be >= 1; got width={width}, depth={depth}")
         g = torch.Generator().manual_seed(seed)
         sizes = [d_in] + [width] * depth + [1]
-        self.weights = nn.ParameterList(nn.Parameter(torch.randn(b, a, generator=g)) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self.weights = nn.ParameterList(
+            nn.Parameter(torch.randn(b, a, generator=g)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
+        )
         self.coeffs = None if coeffs is None else tuple(float(c) for c in coeffs)
 
     def _phi(self, z: torch.Tensor) -> torch.Tensor:
-        return math.sqrt(2.0) * torch.relu(z) if self.coeffs is None else nl.hermite_activation(self.coeffs, z)
+        return (
+            math.sqrt(2.0) * torch.relu(z) if self.coeffs is None else nl.hermite_activation(self.coeffs, z)
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
@@ -71,7 +77,11 @@ def sphere_data(n: int, *, dim: int = 4, p_major: float = 0.7, separation: float
 
 # 3. experiments ------------------------------------------------------------------------------------
 def ntk_predictions(
-    coeffs: Sequence[float] | None, x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, depths: Sequence[int]
+    coeffs: Sequence[float] | None,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    depths: Sequence[int],
 ) -> dict[int, np.ndarray]:
     """Ridgeless NTK classifier predictions (±1) at each depth; ``coeffs=None`` means √2·ReLU."""
     if coeffs is None:
@@ -79,7 +89,9 @@ def ntk_predictions(
         xa = np.vstack([x_train, x_test]) * math.sqrt(d)  # K⁰ = x·x′/d = the cosine on the sphere
         out = {}
         for depth in progress(depths, desc="ReLU NTK depths"):
-            k = ntk_kernel(xa, xa[: len(x_train)], depth=depth, activation="relu", weight_var=2.0, bias_var=0.0)
+            k = ntk_kernel(
+                xa, xa[: len(x_train)], depth=depth, activation="relu", weight_var=2.0, bias_var=0.0
+            )
             out[depth] = nl.kernel_classify(k[: len(x_train)], k[len(x_train) :], y_train)
         return out
     k_tr = nl.sphere_ntk(coeffs, x_train @ x_train.T, depths)
@@ -99,7 +111,11 @@ class Taxonomy:
 
 
 def run_taxonomy(
-    *, n_train: int = 200, n_test: int = 300, dim: int = 4, seed: int = 0,
+    *,
+    n_train: int = 200,
+    n_test: int = 300,
+    dim: int = 4,
+    seed: int = 0,
     depths: dict[str, list[int]] | None = None,
 ) -> Taxonomy:
     """Agreement of each activation's NTK classifier with majority vote, 1-NN and the Hilbert kernel vs depth."""
@@ -118,14 +134,23 @@ def run_taxonomy(
     agreement, accuracy = {}, {}
     for name, coeffs in ACTIVATIONS.items():
         preds = ntk_predictions(coeffs, xtr, ytr, xte, depths[name])
-        agreement[name] = {r: np.array([(preds[d] == p).mean() for d in depths[name]]) for r, p in refs.items()}
+        agreement[name] = {
+            r: np.array([(preds[d] == p).mean() for d in depths[name]]) for r, p in refs.items()
+        }
         accuracy[name] = np.array([(preds[d] == yte).mean() for d in depths[name]])
     g = nl.koenigs(ACTIVATIONS["singular (2γ = 4)"], xte @ xtr.T)
-    return Taxonomy(depths, agreement, accuracy, {r: float((p == yte).mean()) for r, p in refs.items()},
-                    float((np.sign(g @ ytr) == refs["Hilbert kernel"]).mean()))
+    return Taxonomy(
+        depths,
+        agreement,
+        accuracy,
+        {r: float((p == yte).mean()) for r, p in refs.items()},
+        float((np.sign(g @ ytr) == refs["Hilbert kernel"]).mean()),
+    )
 
 
-def circle_predictions(depth: int, *, n_train: int = 12, n_grid: int = 360, seed: int = 0) -> dict[str, np.ndarray]:
+def circle_predictions(
+    depth: int, *, n_train: int = 12, n_grid: int = 360, seed: int = 0
+) -> dict[str, np.ndarray]:
     """Decision functions on the circle S¹ (angle grid) for each activation at one depth, plus the data."""
     rng = np.random.default_rng(seed)
     ang = np.sort(rng.uniform(0, 2 * np.pi, n_train))

@@ -122,7 +122,11 @@ def _ags_alpha(y: float) -> float:
 
 
 def _ags_argmax() -> float:
-    return float(minimize_scalar(lambda y: -_ags_alpha(y), bounds=(0.5, 3.0), method="bounded", options={"xatol": 1e-12}).x)
+    return float(
+        minimize_scalar(
+            lambda y: -_ags_alpha(y), bounds=(0.5, 3.0), method="bounded", options={"xatol": 1e-12}
+        ).x
+    )
 
 
 def hopfield_rs_overlap(alpha: float) -> float:

@@ -57,9 +57,13 @@ NEAREST_NEIGHBOR_COEFFS = (0.0, 0.0, math.sqrt(0.5), math.sqrt(0.5))
 def _check_coeffs(coeffs: Sequence[float]) -> np.ndarray:
     a = np.asarray(coeffs, dtype=np.float64)
     if a.ndim != 1 or len(a) < 2:
-        raise ValueError(f"coeffs must be a 1-D sequence of Hermite coefficients a_0, a_1, ...; got {coeffs!r}")
+        raise ValueError(
+            f"coeffs must be a 1-D sequence of Hermite coefficients a_0, a_1, ...; got {coeffs!r}"
+        )
     if not math.isclose(float((a * a).sum()), 1.0, rel_tol=1e-9):
-        raise ValueError(f"coeffs must be normalised (sum of squares 1, so that φ̌(1) = 1); got {float((a * a).sum())}")
+        raise ValueError(
+            f"coeffs must be normalised (sum of squares 1, so that φ̌(1) = 1); got {float((a * a).sum())}"
+        )
     return a
 
 
@@ -128,7 +132,8 @@ def sphere_ntk(coeffs: Sequence[float], xi: np.ndarray, depths: Sequence[int]) -
     want = set(depths)
     for layer in range(1, max(depths) + 1):
         new_diag = kappa * diag + 1.0
-        new_sig = np.clip(hermite_dual(coeffs, sig), -1.0, 1.0)  # 1 is a repelling fixed point: keep round-off out
+        # 1 can be a repelling fixed point: keep round-off above 1 out
+        new_sig = np.clip(hermite_dual(coeffs, sig), -1.0, 1.0)
         theta = theta * hermite_dual(coeffs, sig, derivative=True) * (diag / new_diag) + new_sig / new_diag
         sig, diag = new_sig, new_diag
         if layer in want:
@@ -165,7 +170,9 @@ def nearest_neighbor(x_train: np.ndarray, y: np.ndarray, x_test: np.ndarray) -> 
     return y[np.argmax(x_test @ x_train.T, axis=1)]
 
 
-def power_kernel_classify(x_train: np.ndarray, y: np.ndarray, x_test: np.ndarray, exponent: float) -> np.ndarray:
+def power_kernel_classify(
+    x_train: np.ndarray, y: np.ndarray, x_test: np.ndarray, exponent: float
+) -> np.ndarray:
     """Singular kernel classifier sign Σᵢ yᵢ ‖x − xᵢ‖^(−exponent) (the Hilbert kernel for exponent = d)."""
     d2 = np.clip(((x_test[:, None, :] - x_train[None]) ** 2).sum(-1), 1e-300, None)
     logw = -0.5 * exponent * np.log(d2)

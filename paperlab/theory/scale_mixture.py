@@ -71,7 +71,13 @@ def _solve(k_train: np.ndarray, noise: float, y: np.ndarray, k_cross: np.ndarray
 
 
 def gp_predict(
-    k_train: np.ndarray, k_cross: np.ndarray, k_test_diag: np.ndarray, y: np.ndarray, *, noise: float, scale: float = 1.0
+    k_train: np.ndarray,
+    k_cross: np.ndarray,
+    k_test_diag: np.ndarray,
+    y: np.ndarray,
+    *,
+    noise: float,
+    scale: float = 1.0,
 ) -> Predictive:
     """GP regression with prior σ²K and noise σ²s² (σ² = ``scale``): the predictive of noisy test targets."""
     _check(noise, scale=scale)
@@ -81,8 +87,14 @@ def gp_predict(
 
 
 def tp_predict(
-    k_train: np.ndarray, k_cross: np.ndarray, k_test_diag: np.ndarray, y: np.ndarray, *, noise: float,
-    alpha: float, beta: float,
+    k_train: np.ndarray,
+    k_cross: np.ndarray,
+    k_test_diag: np.ndarray,
+    y: np.ndarray,
+    *,
+    noise: float,
+    alpha: float,
+    beta: float,
 ) -> Predictive:
     """Student-t process predictive with σ² ~ InvGamma(α, β) marginalised (module docstring)."""
     _check(noise, alpha=alpha, beta=beta)
@@ -109,8 +121,13 @@ def tp_log_marginal(k_train: np.ndarray, y: np.ndarray, *, noise: float, alpha: 
     n = len(y)
     logdet = 2 * np.log(np.diag(a[0])).sum()
     quad = float(y @ cho_solve(a, y))
-    return float(gammaln(alpha + n / 2) - gammaln(alpha) - 0.5 * n * math.log(2 * math.pi * beta)
-                 - 0.5 * logdet - (alpha + n / 2) * math.log1p(quad / (2 * beta)))
+    return float(
+        gammaln(alpha + n / 2)
+        - gammaln(alpha)
+        - 0.5 * n * math.log(2 * math.pi * beta)
+        - 0.5 * logdet
+        - (alpha + n / 2) * math.log1p(quad / (2 * beta))
+    )
 
 
 def prior_marginal_t(k_diag: np.ndarray, *, alpha: float, beta: float) -> tuple[float, np.ndarray]:
@@ -127,6 +144,10 @@ def nll(pred: Predictive, y: np.ndarray) -> float:
         lp = -0.5 * (np.log(2 * math.pi * pred.scale2) + r2)
     else:
         nu = pred.dof
-        lp = (gammaln((nu + 1) / 2) - gammaln(nu / 2) - 0.5 * np.log(nu * math.pi * pred.scale2)
-              - (nu + 1) / 2 * np.log1p(r2 / nu))
+        lp = (
+            gammaln((nu + 1) / 2)
+            - gammaln(nu / 2)
+            - 0.5 * np.log(nu * math.pi * pred.scale2)
+            - (nu + 1) / 2 * np.log1p(r2 / nu)
+        )
     return float(-np.mean(lp))
