@@ -229,30 +229,34 @@ def lagged_spike_patterns(
     n_classes: int = 4,
     channels: int = 40,
     T: int = 50,
-    pattern_channels: int = 10,
-    max_lag: int = 20,
-    noise_rate: float = 0.02,
+    pattern_channels: int = 7,
+    gap: int = 3,
+    noise_rate: float = 0.01,
     seed: int = 0,
     pattern_seed: int = 1234,
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Spike rasters whose class is defined only by inter-channel lags.
 
-    The same ``pattern_channels`` channels fire exactly one pattern spike in every sample; class ``c`` fixes
-    each one's lag ``ℓ_{c,i} ∈ [0, max_lag]`` after a random onset, so spike counts carry no class information.
-    Poisson background at ``noise_rate`` per channel and step is added everywhere. The patterns come from
-    ``pattern_seed`` (shared by train and test sets), the samples from ``seed``.
-    Returns spikes ``(n, T, channels)`` float32, labels ``(n,)`` and the lags ``(n_classes, channels)``
-    (``-1`` for channels outside the pattern).
+    The same ``pattern_channels`` channels fire exactly one pattern spike in every sample, after a random
+    onset; class ``c`` assigns them the lags ``0, gap, 2·gap, …`` in a class-specific order. Spike counts
+    therefore carry no class information, and no two pattern spikes are closer than ``gap`` steps, so a
+    neuron needs delays (or a long memory) to bring them together. Poisson background at ``noise_rate`` per
+    channel and step is added everywhere. Patterns come from ``pattern_seed`` (shared by train and test sets),
+    samples from ``seed``. Returns spikes ``(n, T, channels)`` float32, labels ``(n,)`` and the lags
+    ``(n_classes, channels)`` (``-1`` for channels outside the pattern).
     """
     n, T = _check_pos("n", n), _check_pos("T", T)
-    if not 0 < pattern_channels <= channels or max_lag >= T:
+    max_lag = gap * (pattern_channels - 1)
+    if not 0 < pattern_channels <= channels or gap < 1 or max_lag >= T:
         raise ValueError(
-            f"need 0 < pattern_channels <= channels and max_lag < T; got {pattern_channels}, {channels}, {max_lag}, {T}"
+            f"need 0 < pattern_channels <= channels, gap >= 1 and gap*(pattern_channels-1) < T; "
+            f"got pattern_channels={pattern_channels}, channels={channels}, gap={gap}, T={T}"
         )
     prng = np.random.default_rng(pattern_seed)
     chans = prng.choice(channels, pattern_channels, replace=False)
     lags = np.full((n_classes, channels), -1)
-    lags[:, chans] = prng.integers(0, max_lag + 1, (n_classes, pattern_channels))
+    for c in range(n_classes):
+        lags[c, chans] = prng.permutation(pattern_channels) * gap
     rng = np.random.default_rng(seed)
     y = rng.integers(0, n_classes, n)
     x = (rng.random((n, T, channels)) < noise_rate).astype(np.float32)

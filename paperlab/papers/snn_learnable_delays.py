@@ -1,0 +1,271 @@
+"""Learning Delays in Spiking Neural Networks using Dilated Convolutions with Learnable Spacings
+(Ilyass Hammouamri, Ismail Khalfaoui-Hassani, Timothée Masquelier, ICLR 2024, arXiv 2306.17670; code Thvnvtos/SNN-delays).
+
+Every synapse ``i → o`` of a layer has a weight ``w_oi`` *and a delay* ``d_oi``: the layer is a temporal
+convolution whose kernel has one non-zero tap per synapse, at lag ``d_oi``. A hard tap is not differentiable in
+its position, so DCLS draws it as a normalised Gaussian around the (real-valued) delay (paper Eq. 4–5)::
+
+    k_oi[τ] = w_oi · exp(−(τ − d_oi)² / 2σ²) / Σ_τ' exp(−(τ' − d_oi)² / 2σ²),   τ = 0 .. max_delay − 1
+    I_o(t) = Σ_i Σ_τ k_oi[τ] · s_i(t − τ)
+
+``σ`` starts wide (``max_delay / 2``), so every delay gets a gradient, and shrinks over training towards a
+single tap (the repo anneals it exponentially to 0.23 over the first quarter of the epochs). Delays are
+rounded to integers for inference. The neurons are leaky integrate-and-fire (spikingjelly's ``LIFNode`` with
+``decay_input=False``, hard reset to 0, ATan surrogate gradient); the output layer never spikes and its
+membrane potential, summed over time, gives the class scores (the repo's ``v_seq`` read-out).
+
+This module writes the mechanism out in plain torch (no ``dcls`` / ``spikingjelly`` dependency) so each
+step is visible; the official code uses the ``DCLS`` package's ``Dcls1d`` and spikingjelly neurons.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from scipy.stats import spearmanr
+from torch import nn
+
+from paperlab.config import Config
+from paperlab.train import History, batches, fit
+
+DELAY_MODES = ("learned", "fixed", "none")
+
+
+class _ATanSpike(torch.autograd.Function):
+    """Heaviside forward; ATan surrogate backward ``α / 2 / (1 + (π α x / 2)²)`` (spikingjelly's ``ATan``)."""
+
+    alpha = 5.0
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        ctx.save_for_backward(x)
+        return (x >= 0).to(x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # noqa: D102
+        (x,) = ctx.saved_tensors
+        a = _ATanSpike.alpha
+        return grad * a / 2 / (1 + (math.pi / 2 * a * x) ** 2)
+
+
+def lif(
+    current: torch.Tensor, *, tau: float = 2.0, threshold: float = 1.0, spiking: bool = True
+) -> torch.Tensor:
+    """Leaky integrate-and-fire over time for input current ``(batch, time, n)``.
+
+    ``v_t = (1 − 1/τ) v_{t−1} + I_t``; a spike when ``v_t ≥ threshold``, then a hard reset to 0 (the reset is
+    detached from the graph, as in the repo). Returns spikes, or with ``spiking=False`` the membrane
+    trace of a non-spiking read-out neuron.
+    """
+    v = current.new_zeros(current.shape[0], current.shape[2])
+    out = []
+    decay = 1 - 1 / tau
+    for t in range(current.shape[1]):
+        v = decay * v + current[:, t]
+        if spiking:
+            s = _ATanSpike.apply(v - threshold)
+            out.append(s)
+            v = v * (1 - s.detach())
+        else:
+            out.append(v)
+    return torch.stack(out, 1)
+
+
+class DelayedSynapses(nn.Module):
+    """A fully connected layer whose synapses each carry a delay, applied as a Gaussian-tap causal convolution.
+
+    ``mode``: ``"learned"`` (DCLS: delays trained by backprop), ``"fixed"`` (random delays, frozen) or ``"none"``
+    (all delays 0: an ordinary dense layer applied at every time step).
+    """
+
+    def __init__(
+        self, n_in: int, n_out: int, *, max_delay: int = 25, mode: str = "learned", seed: int = 0
+    ) -> None:
+        super().__init__()
+        if mode not in DELAY_MODES:
+            raise ValueError(f"mode must be one of {', '.join(map(repr, DELAY_MODES))}; got {mode!r}")
+        if max_delay < 1:
+            raise ValueError(f"max_delay must be >= 1; got {max_delay}")
+        self.mode, self.max_delay = mode, max_delay
+        g = torch.Generator().manual_seed(seed)
+        bound = math.sqrt(6 / n_in)  # kaiming uniform (relu), as the repo
+        self.weight = nn.Parameter((torch.rand(n_out, n_in, generator=g) * 2 - 1) * bound)
+        d0 = (
+            torch.rand(n_out, n_in, generator=g) * (max_delay - 1)
+            if mode != "none"
+            else torch.zeros(n_out, n_in)
+        )
+        self.delay = nn.Parameter(d0, requires_grad=mode == "learned")
+        self.sigma = max_delay / 2 if mode == "learned" else 0.0
+
+    def kernel(self) -> torch.Tensor:
+        """The delay kernel ``(n_out, n_in, max_delay)``; index ``τ`` multiplies the input ``τ`` steps back."""
+        tau = torch.arange(self.max_delay, dtype=self.weight.dtype)
+        if self.sigma > 0:
+            g = torch.exp(-0.5 * ((tau - self.delay[..., None]) / self.sigma) ** 2)
+            g = g / g.sum(-1, keepdim=True)
+        else:  # a single hard tap at the rounded delay
+            g = F.one_hot(self.delay.detach().round().long().clamp(0, self.max_delay - 1), self.max_delay).to(
+                self.weight.dtype
+            )
+        return self.weight[..., None] * g
+
+    def clamp(self) -> None:
+        """Keep delays inside ``[0, max_delay − 1]`` (the repo's ``clamp_parameters``)."""
+        with torch.no_grad():
+            self.delay.clamp_(0, self.max_delay - 1)
+
+    def forward(self, s: torch.Tensor) -> torch.Tensor:
+        """Spikes ``(batch, time, n_in)`` → synaptic current ``(batch, time, n_out)``."""
+        x = F.pad(s.transpose(1, 2), (self.max_delay - 1, 0))  # (batch, n_in, max_delay - 1 + time), causal
+        k = self.kernel().flip(-1)  # conv1d correlates: flip so that tap τ reads x[t − τ]
+        return F.conv1d(x, k).transpose(1, 2)
+
+
+class DelaySNN(nn.Module):
+    """Input spikes → delayed synapses → LIF hidden layer(s) → delayed synapses → non-spiking LIF read-out."""
+
+    def __init__(
+        self,
+        n_in: int,
+        n_classes: int,
+        *,
+        hidden: int = 64,
+        layers: int = 1,
+        max_delay: int = 25,
+        mode: str = "learned",
+        tau: float = 2.0,
+        seed: int = 0,
+    ) -> None:
+        super().__init__()
+        sizes = [n_in] + [hidden] * layers + [n_classes]
+        self.syn = nn.ModuleList(
+            DelayedSynapses(a, b, max_delay=max_delay, mode=mode, seed=seed + i)
+            for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:], strict=True))
+        )
+        self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
+        self.tau = tau
+
+    def set_sigma(self, sigma: float) -> None:
+        for s in self.syn:
+            if s.mode == "learned":
+                s.sigma = sigma
+
+    def forward(
+        self, spikes: torch.Tensor, *, return_hidden: bool = False
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+        x, hidden = spikes, []
+        for syn, bn in zip(self.syn[:-1], self.norms, strict=True):
+            cur = bn(syn(x).transpose(1, 2)).transpose(1, 2)  # (batch, time, hidden)
+            x = lif(cur, tau=self.tau)
+            hidden.append(x)
+        v = lif(self.syn[-1](x), tau=self.tau, spiking=False)  # (batch, time, classes)
+        logits = v.mean(1)
+        return (logits, hidden) if return_hidden else logits
+
+
+# ---- experiments ------------------------------------------------------------------------------
+
+
+@dataclass
+class DelayRun:
+    """A trained SNN, its history and its test accuracy."""
+
+    model: DelaySNN
+    history: History
+    accuracy: float
+    sigmas: list[float]
+
+
+def sigma_schedule(
+    step: int, total: int, *, max_delay: int, final_frac: float = 0.25, final_sigma: float = 0.23
+) -> float:
+    """σ decays exponentially from ``max_delay / 2`` to ``final_sigma`` over the first ``final_frac`` of training (repo's ``decrease_sig``)."""
+    s0, end = max_delay / 2, max(1, int(final_frac * total))
+    return s0 * (final_sigma / s0) ** (min(step, end) / end)
+
+
+def run_delays(
+    cfg: Config,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    x_test: torch.Tensor,
+    y_test: torch.Tensor,
+    *,
+    mode: str,
+    hidden: int = 64,
+    max_delay: int = 25,
+    steps: int = 600,
+    lr: float = 3e-3,
+    pos_lr_scale: float = 100.0,
+    batch_size: int = 64,
+    anneal_frac: float = 0.25,
+    seed: int = 0,
+) -> DelayRun:
+    """Train one SNN (Adam; delays at ``pos_lr_scale × lr`` as in the repo), σ annealed; delays rounded for the test."""
+    torch.manual_seed(seed)
+    n_classes = int(y.max()) + 1
+    model = DelaySNN(x.shape[-1], n_classes, hidden=hidden, max_delay=max_delay, mode=mode, seed=seed).to(
+        cfg.device
+    )
+    weights = [p for n, p in model.named_parameters() if not n.endswith("delay")]
+    groups = [{"params": weights, "lr": lr}]
+    if mode == "learned":
+        groups.append({"params": [s.delay for s in model.syn], "lr": lr * pos_lr_scale})
+    opt = torch.optim.Adam(groups)
+    sigmas: list[float] = []
+
+    def loss_fn(m: DelaySNN, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+        step = len(sigmas)
+        if mode == "learned":
+            m.set_sigma(sigma_schedule(step, steps, max_delay=max_delay, final_frac=anneal_frac))
+            sigmas.append(m.syn[0].sigma)
+        else:
+            sigmas.append(0.0)
+        for s in m.syn:
+            s.clamp()
+        return F.cross_entropy(m(batch[0]), batch[1])
+
+    hist = fit(
+        model,
+        loss_fn,
+        batches(x, y, batch_size=batch_size, seed=seed),
+        steps=steps,
+        optimizer=opt,
+        desc=f"delays: {mode}",
+    )
+    for s in model.syn:
+        s.clamp()
+    model.set_sigma(0.0)  # hard, rounded delays at inference
+    model.eval()
+    with torch.no_grad():
+        acc = float((model(x_test).argmax(-1) == y_test).float().mean())
+    return DelayRun(model, hist, acc, sigmas)
+
+
+def delay_alignment(model: DelaySNN, lags: torch.Tensor) -> dict[int, float]:
+    """Do the learned delays undo the planted lags? Per class, Spearman ρ between ``d_hi`` and ``−ℓ_{c,i}``.
+
+    For class ``c`` we take the hidden neuron ``h`` with the largest read-out weight to ``c`` and compare its
+    delays on the pattern channels that excite it (``w_hi > 0``) with the negated lags: aligning the pattern
+    spikes needs ``d_hi + ℓ_{c,i} ≈ const``, i.e. ρ = +1.
+    """
+    first, last = model.syn[0], model.syn[-1]
+    out = {}
+    for c in range(lags.shape[0]):
+        h = int(last.weight[c].argmax())
+        chans = torch.where((lags[c] >= 0) & (first.weight[h] > 0))[0]
+        if len(chans) < 3:
+            out[c] = float("nan")
+            continue
+        out[c] = float(spearmanr(first.delay[h, chans].detach().numpy(), -lags[c, chans].numpy()).statistic)
+    return out
+
+
+def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """A small delay SNN on a short spike raster, for `paperlab diagrams`."""
+    torch.manual_seed(0)
+    return DelaySNN(8, 3, hidden=6, max_delay=5), ((torch.rand(2, 12, 8) < 0.2).float(),), ["b t c"]
