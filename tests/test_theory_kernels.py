@@ -161,3 +161,10 @@ def test_bad_arguments_raise():
         ntk_kernel(x, np.ones((2, 4)), depth=1, activation="relu", weight_var=1.0, bias_var=0.0)
     with pytest.raises(ValueError, match="x1"):
         ntk_kernel(np.ones(3), depth=1, activation="relu", weight_var=1.0, bias_var=0.0)
+
+
+def test_zero_input_gives_a_finite_kernel():
+    x = np.array([[0.0, 0.0], [1.0, 2.0]])
+    for fn in (nngp_kernel, ntk_kernel):
+        k = fn(x, depth=3, activation="relu", weight_var=2.0, bias_var=0.0)
+        assert np.all(np.isfinite(k)) and np.allclose(k[0], 0.0) and k[1, 1] > 0
