@@ -8,13 +8,24 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+LOSSES = ("ce", "mse")
+
+
+def per_sample_loss(logits: torch.Tensor, y: torch.Tensor, loss: str = "ce") -> torch.Tensor:
+    """Cross-entropy, or squared error ½‖logits − onehot(y)‖², per sample."""
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}; got {loss!r}")
+    if loss == "ce":
+        return F.cross_entropy(logits, y, reduction="none")
+    return 0.5 * ((logits - F.one_hot(y, logits.shape[1]).to(logits.dtype)) ** 2).sum(1)
+
 
 @torch.no_grad()
 def group_losses(
-    model: nn.Module, x: torch.Tensor, y: torch.Tensor, groups: Mapping[str, torch.Tensor]
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, groups: Mapping[str, torch.Tensor], loss: str = "ce"
 ) -> dict[str, float]:
-    """Mean cross-entropy of ``model`` on each group (index tensors into ``x``), plus ``"all"``."""
-    per = F.cross_entropy(model(x), y, reduction="none")
+    """Mean loss of ``model`` on each group (index tensors into ``x``), plus ``"all"``."""
+    per = per_sample_loss(model(x), y, loss)
     out = {"all": float(per.mean())}
     for name, idx in groups.items():
         if len(idx) == 0:
