@@ -70,7 +70,11 @@ class GBNN:
     def double(self) -> GBNN:
         """The same ensemble in float64 (to check the merge to round-off)."""
         return GBNN(
-            self.task, self.intercept.double(), [copy.deepcopy(s).double() for s in self.stages], self.rhos, self.train_loss
+            self.task,
+            self.intercept.double(),
+            [copy.deepcopy(s).double() for s in self.stages],
+            self.rhos,
+            self.train_loss,
         )
 
     def merge(self) -> nn.Sequential:
