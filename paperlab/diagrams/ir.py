@@ -243,9 +243,10 @@ class Diagram:
         return to_svg(self.to_dot(cost=cost))
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        # never crash a notebook over drawing; a missing `dot` says how to install it
         try:
             return {"image/svg+xml": self.to_svg(), "text/plain": repr(self)}
-        except Exception as exc:  # never crash a notebook over drawing (a missing `dot` says how to install it)
+        except Exception as exc:
             return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
 
     def _repr_svg_(self) -> str:
