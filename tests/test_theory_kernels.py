@@ -168,3 +168,32 @@ def test_zero_input_gives_a_finite_kernel():
     for fn in (nngp_kernel, ntk_kernel):
         k = fn(x, depth=3, activation="relu", weight_var=2.0, bias_var=0.0)
         assert np.all(np.isfinite(k)) and np.allclose(k[0], 0.0) and k[1, 1] > 0
+
+
+def test_deep_relu_kernels_match_high_precision_recursion():
+    mpmath = pytest.importorskip("mpmath")
+    mpmath.mp.dps = 40
+    x = np.random.default_rng(0).normal(size=(3, 8))
+    wv, bv, depth = mpmath.mpf(2), mpmath.mpf("0.05"), 20
+    k = nngp_kernel(x, depth=depth, activation="relu", weight_var=2.0, bias_var=0.05)
+    t = ntk_kernel(x, depth=depth, activation="relu", weight_var=2.0, bias_var=0.05)
+    for i in range(3):
+        for j in range(3):
+            qa, qb, c = (
+                mpmath.fsum(mpmath.mpf(u) * mpmath.mpf(v) for u, v in zip(a, b, strict=True)) / 8
+                for a, b in ((x[i], x[i]), (x[j], x[j]), (x[i], x[j]))
+            )
+            th = mpmath.mpf(0)
+            for _ in range(depth):
+                qa, qb, c = wv * qa + bv, wv * qb + bv, wv * c + bv
+                th = c + wv * th
+                theta = mpmath.acos(min(c / mpmath.sqrt(qa * qb), mpmath.mpf(1)))
+                c = (
+                    mpmath.sqrt(qa * qb)
+                    / (2 * mpmath.pi)
+                    * (mpmath.sin(theta) + (mpmath.pi - theta) * mpmath.cos(theta))
+                )
+                th, qa, qb = th * (mpmath.pi - theta) / (2 * mpmath.pi), qa / 2, qb / 2
+            c = wv * c + bv
+            assert k[i, j] == pytest.approx(float(c), rel=1e-12)
+            assert t[i, j] == pytest.approx(float(c + wv * th), rel=1e-12)

@@ -205,9 +205,12 @@ def _kernels(
     k = a @ b.T / d  # (n1, n2)
     q1, q2 = (a * a).sum(1) / d, (b * b).sum(1) / d
     t = torch.zeros_like(k) if ntk else None
+    same = x2 is None or x2 is x1
     for _ in range(depth):
         k = k.mul_(weight_var).add_(bias_var)  # k is always a fresh tensor here: update in place
         q1, q2 = weight_var * q1 + bias_var, weight_var * q2 + bias_var
+        if same:  # exact ρ = 1 on the diagonal: K̇ is √ε-sensitive to rounding in ρ near 1
+            k.diagonal().copy_(q1)
         if t is not None:
             t = t.mul_(weight_var).add_(k)
         k, kd = dual_kernel(activation, q1, q2, k, derivative=t is not None)
@@ -252,6 +255,8 @@ def ntk_kernel(
     """NTK Gram matrix (n1, n2) of the same network (Jacot et al. 2018; NTK parameterisation).
 
     ``Θ_{l+1} = K_{l+1} + weight_var · K̇_l ⊙ Θ_l`` with ``K̇ = E[φ′φ′]``; the output is the tangent
-    kernel of the scalar output with respect to all weights and biases.
+    kernel of the scalar output with respect to all weights and biases. With ``x2=None`` (or ``x2 is x1``)
+    the diagonal correlation is exactly 1; for two distinct but nearly identical inputs K̇ is inherently
+    sensitive (≈ √ε relative) to rounding in their correlation.
     """
     return _like(_kernels(x1, x2, depth, activation, weight_var, bias_var, ntk=True)[1], x1)
