@@ -10,13 +10,14 @@ import types
 import warnings
 import xml.etree.ElementTree as ET
 from math import prod
+from pathlib import Path
 
 import pytest
 import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
-from paperlab.diagrams import MATMUL_KINDS, DiagramWarning, DotMissing, for_paper, trace
+from paperlab.diagrams import MATMUL_KINDS, DiagramWarning, DotMissing, for_paper, render_all, trace
 from paperlab.diagrams.canonical import MultiHeadAttention, TransformerBlock
 
 torch.set_num_threads(1)
@@ -319,3 +320,17 @@ def test_graphviz_pure_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
     svg = trace(nn.Linear(3, 2), torch.randn(4, 3)).to_svg()
     assert ET.fromstring(svg).tag.endswith("svg")
     assert str(dot_command.DOT_BINARY) == "dot"
+
+
+@needs_dot
+def test_render_all_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    paths = render_all(tmp_path, only=["neural_circuit_diagrams"])
+    names = {p.name for p in paths}
+    assert {
+        "18_neural_circuit_diagrams.dot",
+        "18_neural_circuit_diagrams.svg",
+        "canonical_conv2d.dot",
+    } <= names
+    assert all(p.is_file() for p in paths) and capsys.readouterr().out == ""
+    with pytest.raises(ValueError, match="only"):
+        render_all(tmp_path, only="neural_circuit_diagrams")  # type: ignore[arg-type]

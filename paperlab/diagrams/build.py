@@ -59,10 +59,15 @@ def for_paper(slug: str, **options: Any) -> Diagram:
 
 
 def _has_example(slug: str) -> bool:
+    """Whether the paper's module defines ``diagram_example`` (a module that fails to import counts as
+    having one, so that drawing it reports the error instead of skipping the paper silently)."""
+    name = catalog.get(slug).module
     try:
-        mod = importlib.import_module(catalog.get(slug).module)
-    except ImportError:
-        return False
+        mod = importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        return exc.name != name
+    except Exception:
+        return True
     return callable(getattr(mod, "diagram_example", None))
 
 
