@@ -331,9 +331,7 @@ def _elementwise(
     consts = [v for v in flat if isinstance(v, torch.Tensor) and tr.get(v) is None]
     learned = [v for v in consts if tr.is_learned(v)]
     label = _SYMBOLS.get(name, name)
-    if name in _NORMS:
-        learned = [v for v in learned if v.dim() >= 1]
-    elif learned:
+    if learned and name not in _NORMS:  # a norm's affine weights shade the box; its label stays LN/BN
         label += " " + (tr.param_name(learned[0]) or "θ")
     elif len(ins) == 1 and name in ("add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow"):
         scalars = [v for v in args[1:] if isinstance(v, (int, float)) and not isinstance(v, bool)]
