@@ -63,6 +63,23 @@ def digits(split: bool = True, seed: int = 0, test_size: float = 0.25, scale: bo
     return _tensors(X, bunch.target, split, seed, test_size)
 
 
+def digit_images(
+    test_size: int = 497, seed: int = 0
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The digits as images for conv nets: ``(x_train, y_train, x_test, y_test)``, x ``(n, 1, 8, 8)`` in [0, 1].
+
+    The split is a seeded permutation with the last ``len - test_size`` images for training.
+    """
+    if not 0 < test_size < 1797:
+        raise ValueError(f"test_size must be an int in 1..1796; got {test_size!r}")
+    bunch = datasets.load_digits()
+    x = torch.tensor(bunch.images / 16.0, dtype=torch.float32).unsqueeze(1)
+    y = torch.tensor(bunch.target)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
+    test, train = order[:test_size], order[test_size:]
+    return x[train], y[train], x[test], y[test]
+
+
 def _tabular(bunch: Bunch, split: bool, seed: int, test_size: float, scale: bool) -> Split | Whole:
     _check_args(split, seed, test_size, scale)
     out = _tensors(bunch.data, bunch.target, split, seed, test_size)

@@ -55,22 +55,7 @@ class SmallCNN(nn.Module):
         return self.out(x)
 
 
-# 2. data ------------------------------------------------------------------------------------------
-def digits(
-    test_size: int = 497, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """scikit-learn's 8x8 digits in [0, 1] as ``(x_train, y_train, x_test, y_test)``, x ``(n, 1, 8, 8)``."""
-    from sklearn.datasets import load_digits
-
-    d = load_digits()
-    x = torch.tensor(d.images / 16.0, dtype=torch.float32).unsqueeze(1)
-    y = torch.tensor(d.target)
-    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
-    test, train = order[:test_size], order[test_size:]
-    return x[train], y[train], x[test], y[test]
-
-
-# 3. experiments -----------------------------------------------------------------------------------
+# 2. experiments (data: paperlab.data.bundled.digit_images) -----------------------------------------------------------------------------------
 def train_nets(
     seeds: tuple[int, ...], data: tuple[torch.Tensor, ...], *, steps: int = 300, lr: float = 3e-3
 ) -> tuple[list[SmallCNN], list[float]]:

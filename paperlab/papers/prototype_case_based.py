@@ -111,16 +111,7 @@ def prototype_loss(
     return loss, {"ce": ce.item(), "recon": rec.item(), "r1": r1.item(), "r2": r2.item()}
 
 
-# 2. data ------------------------------------------------------------------------------------------
-def digits(
-    test_size: int = 497, seed: int = 0
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """8x8 digits in [0, 1], ``(x_train, y_train, x_test, y_test)`` with x ``(n, 1, 8, 8)``."""
-    from paperlab.papers.convergent_learning import digits as _digits
-
-    return _digits(test_size=test_size, seed=seed)
-
-
+# 2. data (the images: paperlab.data.bundled.digit_images) ----------------------------------------
 def _jitter(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
     """Random shifts of up to one pixel: a cheap stand-in for the paper's elastic deformation."""
     shifts = torch.randint(-1, 2, (2,), generator=gen).tolist()
