@@ -264,3 +264,47 @@ def lagged_spike_patterns(
     for b in range(n):
         x[b, onset[b] + lags[y[b], chans], chans] = 1.0
     return torch.as_tensor(x), torch.as_tensor(y), torch.as_tensor(lags)
+
+
+def topic_language(
+    n_tokens: int,
+    *,
+    n_topics: int = 8,
+    vocab: int = 200,
+    topic_vocab: int = 40,
+    mean_topic_len: int = 50,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A topic-switching bigram language: tokens ``(n_tokens,)`` and the topic of each token ``(n_tokens,)``.
+
+    Each topic owns a random subset of ``topic_vocab`` tokens (subsets overlap) and a bigram table over it
+    (rows drawn from Dirichlet(0.1), so each token has a few likely successors). The topic persists for a
+    geometric number of tokens with mean ``mean_topic_len``, then switches to a uniformly drawn other topic.
+    The grammar (subsets, tables) depends only on ``n_topics``/``vocab``/``topic_vocab``; ``seed`` draws the text.
+    """
+    n_tokens = _check_pos("n_tokens", n_tokens, 2)
+    if not 2 <= topic_vocab <= vocab or n_topics < 2:
+        raise ValueError(
+            f"need n_topics >= 2 and 2 <= topic_vocab <= vocab; got {n_topics}, {topic_vocab}, {vocab}"
+        )
+    grng = np.random.default_rng(4321)
+    subsets = np.stack([grng.choice(vocab, topic_vocab, replace=False) for _ in range(n_topics)])
+    tables = grng.dirichlet(
+        np.full(topic_vocab, 0.1), size=(n_topics, vocab)
+    )  # (topics, prev token, successor slot)
+    rng = np.random.default_rng(seed)
+    tokens = np.empty(n_tokens, dtype=np.int64)
+    topics = np.empty(n_tokens, dtype=np.int64)
+    topic, prev = int(rng.integers(n_topics)), int(rng.integers(vocab))
+    p_switch = 1.0 / mean_topic_len
+    cum = tables.cumsum(-1)
+    u = rng.random(n_tokens)
+    sw = rng.random(n_tokens) < p_switch
+    other = rng.integers(1, n_topics, n_tokens)
+    for t in range(n_tokens):
+        if sw[t]:
+            topic = (topic + int(other[t])) % n_topics
+        slot = min(int(np.searchsorted(cum[topic, prev], u[t])), topic_vocab - 1)
+        prev = int(subsets[topic, slot])
+        tokens[t], topics[t] = prev, topic
+    return torch.as_tensor(tokens), torch.as_tensor(topics)
