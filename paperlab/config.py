@@ -101,12 +101,20 @@ def setup(
 ) -> Config:
     """Fix seeds, pick the device and mode, set the thread count; print one line saying so.
 
-    ``threads`` defaults to ``PAPERLAB_THREADS`` or the number of CPU cores.
+    ``threads`` defaults to ``PAPERLAB_THREADS``, else 1 in fast mode (its models are tiny: extra
+    threads cost more in overhead than they give, and oversubscribe a busy machine badly) and
+    the number of CPU cores in full mode.
     """
     global _current
     mode = resolve_mode(mode)
     seed_everything(seed)
-    n_threads = threads or int(os.environ.get("PAPERLAB_THREADS", 0)) or (os.cpu_count() or 1)
+    n_threads = (
+        threads
+        or int(os.environ.get("PAPERLAB_THREADS", 0))
+        or (1 if mode == "fast" else os.cpu_count() or 1)
+    )
+    if n_threads < 1:
+        raise ValueError(f"threads must be >= 1; got {n_threads}")
     torch.set_num_threads(n_threads)
     cfg = Config(mode=mode, seed=seed, device=pick_device(device), threads=n_threads, cache_dir=cache_dir())
     _current = cfg

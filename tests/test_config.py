@@ -1,3 +1,4 @@
+import os
 import random
 
 import numpy as np
@@ -48,3 +49,14 @@ def test_device_choice(monkeypatch):
     assert config.pick_device() == torch.device("cpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
     assert config.pick_device("auto") == torch.device("cuda")
+
+
+def test_threads_default_by_mode(monkeypatch):
+    monkeypatch.delenv("PAPERLAB_THREADS", raising=False)
+    assert paperlab.setup(mode="fast", verbose=False).threads == 1
+    assert paperlab.setup(mode="full", verbose=False).threads == (os.cpu_count() or 1)
+    monkeypatch.setenv("PAPERLAB_THREADS", "2")
+    assert paperlab.setup(mode="fast", verbose=False).threads == 2
+    with pytest.raises(ValueError, match="threads"):
+        paperlab.setup(threads=-1, verbose=False)
+    paperlab.setup(mode="fast", verbose=False)
