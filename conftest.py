@@ -22,4 +22,6 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     terminalreporter.section("notebook wall time (nbval, slowest first)")
     for path, seconds in ranked:
         terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
-    terminalreporter.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  total over {len(ranked)} notebooks")
+    terminalreporter.write_line(
+        f"{sum(_notebook_seconds.values()):7.1f} s  total over {len(ranked)} notebooks"
+    )

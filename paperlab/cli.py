@@ -1,8 +1,8 @@
 """The ``paperlab`` command: list the papers, run a notebook headlessly, render the circuit diagrams.
 
-    paperlab list [--group G]
-    paperlab run SLUG [--full] [--out DIR]
-    paperlab diagrams [--out DIR] [--only SLUG ...]
+paperlab list [--group G]
+paperlab run SLUG [--full] [--out DIR]
+paperlab diagrams [--out DIR] [--only SLUG ...]
 """
 
 from __future__ import annotations
@@ -34,7 +34,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     paper = catalog.get(args.slug)
     if not paper.has_notebook:
-        print(f"paper {paper.number:02d} {paper.slug} has no notebook yet ({paper.notebook.name})", file=sys.stderr)
+        print(
+            f"paper {paper.number:02d} {paper.slug} has no notebook yet ({paper.notebook.name})",
+            file=sys.stderr,
+        )
         return 1
     out = Path(args.out).resolve()
     if out == paper.notebook.parent.resolve():
@@ -49,7 +52,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         nb = execute(paper.notebook, dst, timeout=args.timeout, cwd=paper.notebook.parent)
     except Exception as exc:
-        print(f"failed after {time.time() - t0:.0f} s: {type(exc).__name__}; partial notebook in {dst}", file=sys.stderr)
+        print(
+            f"failed after {time.time() - t0:.0f} s: {type(exc).__name__}; partial notebook in {dst}",
+            file=sys.stderr,
+        )
         return 1
     figures = save_figures(nb, out / "figures", paper.notebook.stem)
     print(f"done in {time.time() - t0:.0f} s")
@@ -80,7 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("run", help="execute a paper's notebook headlessly into an output folder")
     p.add_argument("slug", help="paper slug, notebook stem or number (see `paperlab list`)")
-    p.add_argument("--full", action="store_true", help="full mode: the figure reproduction (slow; GPU if present)")
+    p.add_argument(
+        "--full", action="store_true", help="full mode: the figure reproduction (slow; GPU if present)"
+    )
     p.add_argument("--out", default="paperlab-out", help="output folder (default: ./paperlab-out)")
     p.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
     p.set_defaults(func=_cmd_run)

@@ -196,7 +196,7 @@ def fit(
                 done = True
                 break
             out = loss_fn(model, batch)
-            loss, extra = (out if isinstance(out, tuple) else (out, {}))
+            loss, extra = out if isinstance(out, tuple) else (out, {})
             opt.zero_grad(set_to_none=True)
             loss.backward()
             if grad_clip is not None:

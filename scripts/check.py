@@ -10,10 +10,13 @@ import time
 
 def main(argv: list[str]) -> int:
     t0 = time.time()
-    lint = subprocess.run([sys.executable, "-m", "ruff", "check", "paperlab", "tests", "scripts", "notebooks"])
-    if lint.returncode:
-        print("ruff found problems (fix them, or `ruff check --fix`)")
-        return lint.returncode
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "paperlab", "tests", "scripts", "notebooks"]
+    )
+    fmt = subprocess.run([sys.executable, "-m", "ruff", "format", "--check", "paperlab", "tests", "scripts"])
+    if lint.returncode or fmt.returncode:
+        print("ruff found problems (fix them with `ruff check --fix` and `ruff format`)")
+        return lint.returncode or fmt.returncode
     env = dict(os.environ, PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0")
     code = subprocess.run([sys.executable, "-m", "pytest", *argv], env=env).returncode
     print(f"test suite wall time: {time.time() - t0:.0f} s")

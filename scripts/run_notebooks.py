@@ -26,7 +26,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
     args = ap.parse_args(argv)
     paths = args.paths or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    os.environ.update(PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    os.environ.update(
+        PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", MPLBACKEND="module://matplotlib_inline.backend_inline"
+    )
     times, failed = [], []
     for path in paths:
         t0 = time.time()
@@ -34,7 +36,9 @@ def main(argv: list[str] | None = None) -> int:
             execute(path, path, timeout=args.timeout, strip_ids=True)
         except Exception as exc:  # report and go on to the next notebook
             failed.append(path)
-            print(f"FAILED {path.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}")
+            print(
+                f"FAILED {path.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"
+            )
         dt = time.time() - t0
         times.append((dt, path.name))
         print(f"{dt:6.1f} s  {path.name}", flush=True)

@@ -1,4 +1,3 @@
-
 import nbformat
 import pytest
 

@@ -27,8 +27,15 @@ def test_fit_learns_and_records_history():
     paperlab.setup(verbose=False)
     x, y = _task()
     model = _model()
-    hist = fit(model, _loss, batches(x, y, batch_size=32), epochs=10, lr=1e-2,
-               eval_fn=lambda m: {"acc": accuracy(m, x, y)}, eval_every=40)
+    hist = fit(
+        model,
+        _loss,
+        batches(x, y, batch_size=32),
+        epochs=10,
+        lr=1e-2,
+        eval_fn=lambda m: {"acc": accuracy(m, x, y)},
+        eval_every=40,
+    )
     assert len(hist["loss"]) == 80 and hist.steps["loss"][-1] == 80
     assert hist.steps["acc"] == [40, 80] and hist.last("acc") > 0.9
     assert hist["loss"][-1] < hist["loss"][0]
@@ -55,8 +62,17 @@ def test_batches_order_depends_only_on_seed():
 
 def test_early_stopping_stops():
     x, y = _task()
-    hist = fit(_model(), _loss, batches(x, y, batch_size=32), steps=1000, lr=0.0,
-               eval_fn=lambda m: {"acc": accuracy(m, x, y)}, eval_every=10, monitor="acc", patience=3)
+    hist = fit(
+        _model(),
+        _loss,
+        batches(x, y, batch_size=32),
+        steps=1000,
+        lr=0.0,
+        eval_fn=lambda m: {"acc": accuracy(m, x, y)},
+        eval_every=10,
+        monitor="acc",
+        patience=3,
+    )
     assert hist.stopped_early and len(hist["loss"]) == 40
 
 
@@ -82,5 +98,7 @@ def test_full_mode_checkpoint_cache(tmp_path, monkeypatch):
     m2 = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
     h2 = fit(m2, _loss, batches(x, y, batch_size=32), steps=20, lr=1e-2, cache=key, cache_name="toy")
     assert h2.loaded_from is not None and h2["loss"] == h1["loss"]
-    assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True))
+    assert all(
+        torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True)
+    )
     paperlab.setup(mode="fast", verbose=False)

@@ -28,7 +28,9 @@ def _one_source(rng: np.random.Generator, length: int, fs: int) -> np.ndarray:
     # fundamental: a base pitch (85–300 Hz), a linear glide over the clip and a 4–7 Hz vibrato
     f_base = np.exp(rng.uniform(np.log(85.0), np.log(300.0)))
     glide = rng.uniform(-0.25, 0.25) * (t / dur - 0.5)
-    vibrato = rng.uniform(0.01, 0.04) * np.sin(2 * np.pi * rng.uniform(4.0, 7.0) * t + rng.uniform(0, 2 * np.pi))
+    vibrato = rng.uniform(0.01, 0.04) * np.sin(
+        2 * np.pi * rng.uniform(4.0, 7.0) * t + rng.uniform(0, 2 * np.pi)
+    )
     f0 = f_base * np.exp(glide + vibrato)  # (length,)
     phase0 = 2 * np.pi * np.cumsum(f0) / fs
     # three formants that drift linearly between two random "vowels"
@@ -81,7 +83,9 @@ def speech_mixtures(
         raise ValueError(f"max_db must be >= 0; got {max_db}")
     refs = speech_like_sources(n * n_sources, length=length, fs=fs, seed=seed).view(n, n_sources, length)
     rng = np.random.default_rng(seed + 7919)
-    gains = torch.from_numpy(10 ** (rng.uniform(-max_db, max_db, size=(n, n_sources)) / 20).astype(np.float32))
+    gains = torch.from_numpy(
+        10 ** (rng.uniform(-max_db, max_db, size=(n, n_sources)) / 20).astype(np.float32)
+    )
     refs = refs * gains[:, :, None]
     mix = refs.sum(1)
     scale = mix.pow(2).mean(-1, keepdim=True).sqrt() + 1e-8

@@ -22,7 +22,9 @@ def si_sdr(estimate: torch.Tensor, reference: torch.Tensor, eps: float = _EPS) -
     Both signals are made zero-mean first, so the value ignores offsets and any rescaling of ``estimate``.
     """
     if estimate.shape != reference.shape:
-        raise ValueError(f"estimate and reference must have the same shape; got {tuple(estimate.shape)} and {tuple(reference.shape)}")
+        raise ValueError(
+            f"estimate and reference must have the same shape; got {tuple(estimate.shape)} and {tuple(reference.shape)}"
+        )
     estimate = estimate - estimate.mean(-1, keepdim=True)
     reference = reference - reference.mean(-1, keepdim=True)
     scale = (estimate * reference).sum(-1, keepdim=True) / (reference.pow(2).sum(-1, keepdim=True) + eps)

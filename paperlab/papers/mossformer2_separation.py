@@ -84,7 +84,9 @@ class GatedAttention(nn.Module):
             qq, lq, qk, lk, v_p, u_p = (F.pad(t, (0, 0, 0, pad)) for t in (qq, lq, qk, lk, v, u))
         else:
             v_p, u_p = v, u
-        qq, qk, vv, uu = (t.reshape(b, -1, g, t.shape[-1]) for t in (qq, qk, v_p, u_p))  # (batch, chunks, g, d)
+        qq, qk, vv, uu = (
+            t.reshape(b, -1, g, t.shape[-1]) for t in (qq, qk, v_p, u_p)
+        )  # (batch, chunks, g, d)
         attn = F.relu(torch.einsum("bcid,bcjd->bcij", qq, qk) / g) ** 2  # (batch, chunks, g, g)
         quad_v = torch.einsum("bcij,bcjd->bcid", attn, vv).reshape(b, -1, vv.shape[-1])[:, :n]
         quad_u = torch.einsum("bcij,bcjd->bcid", attn, uu).reshape(b, -1, uu.shape[-1])[:, :n]
@@ -111,8 +113,15 @@ class DilatedFSMNMemory(nn.Module):
             raise ValueError(f"lorder and depth must be >= 1; got lorder={lorder}, depth={depth}")
         self.lorder, self.depth = lorder, depth
         self.convs = nn.ModuleList(
-            nn.Conv1d(channels * (i + 1), channels, 2 * lorder - 1, dilation=2**i,
-                      padding=(lorder - 1) * 2**i, groups=channels, bias=False)
+            nn.Conv1d(
+                channels * (i + 1),
+                channels,
+                2 * lorder - 1,
+                dilation=2**i,
+                padding=(lorder - 1) * 2**i,
+                groups=channels,
+                bias=False,
+            )
             for i in range(depth)
         )
         self.norms = nn.ModuleList(
@@ -185,7 +194,12 @@ class MossFormer2(nn.Module):
         recurrent: bool = True,
     ) -> None:
         super().__init__()
-        for name, value in (("n_sources", n_sources), ("enc_dim", enc_dim), ("dim", dim), ("n_blocks", n_blocks)):
+        for name, value in (
+            ("n_sources", n_sources),
+            ("enc_dim", enc_dim),
+            ("dim", dim),
+            ("n_blocks", n_blocks),
+        ):
             if value < 1:
                 raise ValueError(f"{name} must be >= 1; got {value}")
         if kernel < 2 or kernel % 2:
@@ -196,7 +210,8 @@ class MossFormer2(nn.Module):
         self.in_proj = nn.Conv1d(enc_dim, dim, 1)
         self.attention = nn.ModuleList(GatedAttention(dim, qk_dim, chunk=chunk) for _ in range(n_blocks))
         self.recurrence = nn.ModuleList(
-            RecurrentModule(dim, fsmn_inner, lorder, fsmn_depth) if recurrent else nn.Identity() for _ in range(n_blocks)
+            RecurrentModule(dim, fsmn_inner, lorder, fsmn_depth) if recurrent else nn.Identity()
+            for _ in range(n_blocks)
         )
         self.out_norm = nn.LayerNorm(dim)
         self.to_masks = nn.Sequential(nn.PReLU(), nn.Conv1d(dim, dim * n_sources, 1))
@@ -218,7 +233,9 @@ class MossFormer2(nn.Module):
         h = self.to_masks(self.out_norm(h).transpose(1, 2))  # (batch, dim * C, frames)
         h = h.view(b * self.n_sources, -1, h.shape[-1])
         h = torch.tanh(self.gate_tanh(h)) * torch.sigmoid(self.gate_sig(h))
-        masks = F.relu(self.mask_proj(h)).view(b, self.n_sources, -1, h.shape[-1])  # (batch, C, enc_dim, frames)
+        masks = F.relu(self.mask_proj(h)).view(
+            b, self.n_sources, -1, h.shape[-1]
+        )  # (batch, C, enc_dim, frames)
         out = self.decoder((masks * enc.unsqueeze(1)).flatten(0, 1))  # (batch * C, 1, time')
         return out.view(b, self.n_sources, -1)[..., :length]
 
@@ -242,7 +259,9 @@ class SeparationRun:
 
 
 @torch.no_grad()
-def evaluate_si_sdri(model: nn.Module, mixtures: torch.Tensor, references: torch.Tensor, batch_size: int = 32) -> torch.Tensor:
+def evaluate_si_sdri(
+    model: nn.Module, mixtures: torch.Tensor, references: torch.Tensor, batch_size: int = 32
+) -> torch.Tensor:
     """Per-clip SI-SDR improvement: best-permutation SI-SDR of the estimates minus that of the mixture itself."""
     was = model.training
     model.eval()
@@ -281,8 +300,14 @@ def train_separator(
         lr=lr,
         grad_clip=5.0,
         desc=desc,
-        cache={"model": "mossformer2", "recurrent": model.recurrent, "steps": steps, "n": len(mix), "seed": seed,
-               "params": n_params(model)},
+        cache={
+            "model": "mossformer2",
+            "recurrent": model.recurrent,
+            "steps": steps,
+            "n": len(mix),
+            "seed": seed,
+            "params": n_params(model),
+        },
         cache_name="mossformer2_separation",
     )
     seconds = time.perf_counter() - t0

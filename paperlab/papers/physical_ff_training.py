@@ -118,14 +118,24 @@ class PhyLLNet(nn.Module):
     """Blocks of [physics → digital linear + relu]; only the digital layers are parameters."""
 
     def __init__(
-        self, d_in: int = 64 + N_CLASSES, phys: tuple[int, ...] = (120, 120), hidden: int = 60,
-        gain: float = 1.0, noise: float = 0.01, seed: int = 0,
+        self,
+        d_in: int = 64 + N_CLASSES,
+        phys: tuple[int, ...] = (120, 120),
+        hidden: int = 60,
+        gain: float = 1.0,
+        noise: float = 0.01,
+        seed: int = 0,
     ) -> None:
         super().__init__()
         if not phys or min(phys) < 1 or hidden < 1:
-            raise ValueError(f"phys must be a non-empty tuple of positive widths and hidden >= 1; got {phys}, {hidden}")
+            raise ValueError(
+                f"phys must be a non-empty tuple of positive widths and hidden >= 1; got {phys}, {hidden}"
+            )
         ins = [d_in] + [hidden] * (len(phys) - 1)
-        self.physics = [PhysicalLayer(a, b, gain, noise, seed + 101 * k) for k, (a, b) in enumerate(zip(ins, phys, strict=True))]
+        self.physics = [
+            PhysicalLayer(a, b, gain, noise, seed + 101 * k)
+            for k, (a, b) in enumerate(zip(ins, phys, strict=True))
+        ]
         self.digital = nn.ModuleList(nn.Linear(p, hidden) for p in phys)
 
     def block_outputs(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -142,18 +152,30 @@ class PhyLLNet(nn.Module):
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Label with the largest summed goodness over blocks, trying every label (10 physical passes)."""
         scores = torch.stack(
-            [sum(h.pow(2).mean(1) for h in self.block_outputs(embed(x, torch.full((len(x),), c)))) for c in range(N_CLASSES)], 1
+            [
+                sum(h.pow(2).mean(1) for h in self.block_outputs(embed(x, torch.full((len(x),), c))))
+                for c in range(N_CLASSES)
+            ],
+            1,
         )
         return scores.argmax(1)
 
 
 def phyll_step(
-    net: PhyLLNet, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, gen: torch.Generator, theta: float = 2.0
+    net: PhyLLNet,
+    opt: torch.optim.Optimizer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    gen: torch.Generator,
+    theta: float = 2.0,
 ) -> list[float]:
     """One PhyLL update: every block descends its own L_k (goodness of pos vs neg) from measured outputs only."""
     wrong = (y + torch.randint(1, N_CLASSES, y.shape, generator=gen)) % N_CLASSES
     pos, neg = net.block_outputs(embed(x, y)), net.block_outputs(embed(x, wrong))
-    losses = [F.softplus(theta - hp.pow(2).mean(1)).mean() + F.softplus(hn.pow(2).mean(1) - theta).mean() for hp, hn in zip(pos, neg, strict=True)]
+    losses = [
+        F.softplus(theta - hp.pow(2).mean(1)).mean() + F.softplus(hn.pow(2).mean(1) - theta).mean()
+        for hp, hn in zip(pos, neg, strict=True)
+    ]
     opt.zero_grad(set_to_none=True)
     sum(losses).backward()  # each loss only reaches its own block's digital layer
     opt.step()
@@ -206,7 +228,14 @@ def _acc(pred: torch.Tensor, y: torch.Tensor) -> float:
     return (pred == y).float().mean().item()
 
 
-def train_phyll(net: PhyLLNet, data: tuple, epochs: int, lr: float = 0.01, seed: int = 0, opt: torch.optim.Optimizer | None = None) -> tuple[Result, torch.optim.Optimizer]:
+def train_phyll(
+    net: PhyLLNet,
+    data: tuple,
+    epochs: int,
+    lr: float = 0.01,
+    seed: int = 0,
+    opt: torch.optim.Optimizer | None = None,
+) -> tuple[Result, torch.optim.Optimizer]:
     """Train with PhyLL for ``epochs``; test accuracy after each epoch. Returns (result, optimizer)."""
     if epochs < 0:
         raise ValueError(f"epochs must be >= 0; got {epochs}")
@@ -223,7 +252,9 @@ def train_phyll(net: PhyLLNet, data: tuple, epochs: int, lr: float = 0.01, seed:
     return res, opt
 
 
-def train_twin(physics: list[PhysicalLayer], mismatch: float, data: tuple, epochs: int, lr: float = 0.003, seed: int = 0) -> tuple[TwinNet, Result]:
+def train_twin(
+    physics: list[PhysicalLayer], mismatch: float, data: tuple, epochs: int, lr: float = 0.003, seed: int = 0
+) -> tuple[TwinNet, Result]:
     """In-silico backprop through twins off by ``mismatch``; accuracy measured on the real physics."""
     Xtr, Xte, ytr, yte = data
     twins = [p.twin(mismatch, seed=seed + 500 + k) for k, p in enumerate(physics)]
@@ -262,7 +293,14 @@ def train_readout(phys: PhysicalLayer, data: tuple, epochs: int, lr: float = 0.0
         return _acc(head(Ate).argmax(1), yte)
 
 
-def run(seed: int = 0, epochs: int = 12, recover_epochs: int = 8, mismatch: float = 0.4, drift: float = 0.4, noise: float = 0.01) -> dict:
+def run(
+    seed: int = 0,
+    epochs: int = 12,
+    recover_epochs: int = 8,
+    mismatch: float = 0.4,
+    drift: float = 0.4,
+    noise: float = 0.01,
+) -> dict:
     """The whole comparison for one seed: PhyLL, perfect-twin BP, mismatched-twin BP, readout; then drift.
 
     After the physics drifts, PhyLL keeps training on measurements for ``recover_epochs``; the twin-trained
@@ -273,7 +311,10 @@ def run(seed: int = 0, epochs: int = 12, recover_epochs: int = 8, mismatch: floa
     net = PhyLLNet(noise=noise, seed=seed)
     phyll, opt = train_phyll(net, data, epochs, seed=seed)
     # the backprop baselines get hardware of the same kind, without the label inputs
-    hw = [PhysicalLayer(64, 120, noise=noise, seed=seed + 7), PhysicalLayer(60, 120, noise=noise, seed=seed + 8)]
+    hw = [
+        PhysicalLayer(64, 120, noise=noise, seed=seed + 7),
+        PhysicalLayer(60, 120, noise=noise, seed=seed + 8),
+    ]
     perfect_net, perfect = train_twin(hw, 0.0, data, epochs, seed=seed)
     mism_net, mism = train_twin(hw, mismatch, data, epochs, seed=seed)
     readout = train_readout(hw[0], data, epochs, seed=seed)
@@ -288,10 +329,16 @@ def run(seed: int = 0, epochs: int = 12, recover_epochs: int = 8, mismatch: floa
     recovered, _ = train_phyll(net, data, recover_epochs, seed=seed + 1, opt=opt)
     g_pos, g_neg = goodness(net, Xte, yte, seed=seed)
     return {
-        "phyll": phyll, "perfect": perfect, "mismatched": mism, "readout": readout,
-        "phyll_after_drift": after, "phyll_recovered": recovered,
-        "perfect_after_drift": perfect_after, "mismatched_after_drift": mism_after,
-        "goodness_pos": g_pos, "goodness_neg": g_neg,
+        "phyll": phyll,
+        "perfect": perfect,
+        "mismatched": mism,
+        "readout": readout,
+        "phyll_after_drift": after,
+        "phyll_recovered": recovered,
+        "perfect_after_drift": perfect_after,
+        "mismatched_after_drift": mism_after,
+        "goodness_pos": g_pos,
+        "goodness_neg": g_neg,
     }
 
 

@@ -31,7 +31,9 @@ def use() -> None:
     mpl.rcParams.update(_STYLE)
 
 
-def subplots(nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: float = 3.2, **kw) -> tuple[Figure, np.ndarray | Axes]:
+def subplots(
+    nrows: int = 1, ncols: int = 1, *, width: float = 4.2, height: float = 3.2, **kw
+) -> tuple[Figure, np.ndarray | Axes]:
     """``plt.subplots`` in the house style, sized per panel."""
     use()
     kw.setdefault("constrained_layout", True)
@@ -64,7 +66,14 @@ def curves(
     return ax
 
 
-def bars(values: Mapping[str, float], *, ax: Axes | None = None, ylabel: str = "", title: str = "", fmt: str = "{:.3g}") -> Axes:
+def bars(
+    values: Mapping[str, float],
+    *,
+    ax: Axes | None = None,
+    ylabel: str = "",
+    title: str = "",
+    fmt: str = "{:.3g}",
+) -> Axes:
     """A labelled bar chart of named values."""
     if ax is None:
         _, ax = subplots()
