@@ -57,7 +57,8 @@ def test_hull_labels_are_the_counter_clockwise_hull():
         ids = [i for i in hull[b].tolist() if i >= 0]
         assert ids[0] == min(ids)
         p = pts[b].numpy()[ids]
-        cross = np.cross(np.roll(p, -1, 0) - p, np.roll(p, -2, 0) - np.roll(p, -1, 0))
+        u, v = np.roll(p, -1, 0) - p, np.roll(p, -2, 0) - np.roll(p, -1, 0)
+        cross = u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
         assert (cross > 0).all()  # every turn is a left turn
     tgt = paper.hull_targets(hull[:1])
     k = int((hull[0] >= 0).sum())
