@@ -261,6 +261,8 @@ def test_missing_dot_is_explained(monkeypatch: pytest.MonkeyPatch) -> None:
         d.to_svg()
     assert "apt-get" in d._repr_mimebundle_()["text/plain"]
     assert d.to_dot().startswith("digraph")
+    # IPython asks _repr_svg_ as well; an exception there is an error output that fails the cell
+    assert d._repr_svg_() is None
 
 
 def test_for_paper_is_deterministic_and_keeps_rng() -> None:

@@ -249,8 +249,12 @@ class Diagram:
         except Exception as exc:
             return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
 
-    def _repr_svg_(self) -> str:
-        return self.to_svg()
+    def _repr_svg_(self) -> str | None:
+        # IPython asks for SVG on its own too: without `dot`, give none (the bundle says why)
+        try:
+            return self.to_svg()
+        except Exception:
+            return None
 
     def summary(self) -> str:
         """One line per node: kind, label, input and output wires."""
