@@ -134,7 +134,8 @@ def fit(
 ) -> History:
     """Train ``model`` by minimising ``loss_fn(model, batch)`` over ``data``.
 
-    ``data`` is an epoch factory (see :func:`batches`, or ``lambda: loader``).
+    ``data`` is an epoch factory (see :func:`batches`, or ``lambda: loader``); its tensors
+    are moved to the model's device, so data can stay on the CPU.
     Give either ``steps`` or ``epochs``. ``loss_fn`` returns a scalar loss, or
     ``(loss, metrics)`` to log more per step. ``eval_fn(model)`` runs every
     ``eval_every`` steps and at the end (the model in eval mode, no grad);
@@ -182,6 +183,7 @@ def fit(
         best, bad = (value, 0) if improved else (best, bad + 1)
         return bad >= patience
 
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     total = steps if steps is not None else None
     bar = progress(total=total, desc=desc)
     model.train()
@@ -195,7 +197,7 @@ def fit(
             if steps is not None and step >= steps:
                 done = True
                 break
-            out = loss_fn(model, batch)
+            out = loss_fn(model, _to_device(batch, device))
             loss, extra = out if isinstance(out, tuple) else (out, {})
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -228,14 +230,26 @@ def fit(
     return hist
 
 
+def _to_device(batch: Batch, device: torch.device) -> Batch:
+    """Move the tensors of a batch (a tensor, or a tuple/list/dict of them) to the model's device."""
+    if isinstance(batch, torch.Tensor):
+        return batch.to(device, non_blocking=True)
+    if isinstance(batch, (tuple, list)):
+        return type(batch)(_to_device(b, device) for b in batch)
+    if isinstance(batch, dict):
+        return {k: _to_device(v, device) for k, v in batch.items()}
+    return batch
+
+
 @torch.no_grad()
 def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024) -> float:
     """Top-1 accuracy of ``model(x)`` logits against integer labels ``y``."""
     was_training = model.training
     model.eval()
+    device = next((p.device for p in model.parameters()), torch.device("cpu"))
     correct = 0
     for start in range(0, len(x), batch_size):
-        logits = model(x[start : start + batch_size])
-        correct += (logits.argmax(-1) == y[start : start + batch_size]).sum().item()
+        logits = model(x[start : start + batch_size].to(device))
+        correct += (logits.argmax(-1) == y[start : start + batch_size].to(device)).sum().item()
     model.train(was_training)
     return correct / max(len(x), 1)

@@ -102,3 +102,12 @@ def test_full_mode_checkpoint_cache(tmp_path, monkeypatch):
         torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values(), strict=True)
     )
     paperlab.setup(mode="fast", verbose=False)
+
+
+def test_batches_follow_the_model_device():
+    from paperlab.train import _to_device
+
+    batch = (torch.zeros(2), [torch.ones(1)], {"y": torch.ones(1)}, "label")
+    moved = _to_device(batch, torch.device("cpu"))
+    assert isinstance(moved, tuple) and isinstance(moved[1], list) and moved[3] == "label"
+    assert moved[2]["y"].device.type == "cpu"

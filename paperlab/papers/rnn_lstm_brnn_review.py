@@ -81,7 +81,7 @@ def run_memory(
     """Train on first-symbol recall at distractor length ``T`` (Adam, batch 64); test on 1000 fresh sequences."""
     torch.manual_seed(seed)
     x, y = first_symbol_recall(4096, T, k=K, seed=seed)
-    xt, yt = first_symbol_recall(1000, T, k=K, seed=seed + 10_000)
+    xt, yt = (t.to(cfg.device) for t in first_symbol_recall(1000, T, k=K, seed=seed + 10_000))
     model = memory_model(cell, hidden=hidden, forget_bias=forget_bias).to(cfg.device)
 
     def evaluate(m: SequenceClassifier) -> dict[str, float]:
@@ -114,7 +114,9 @@ def run_future_context(
     """Train an LSTM (or BiLSTM) tagger on ``y_t = x_{t+lookahead}``; test on 1000 fresh sequences."""
     torch.manual_seed(seed)
     x, y = future_token_tagging(4096, T, k=K, lookahead=lookahead, seed=seed)
-    xt, yt = future_token_tagging(1000, T, k=K, lookahead=lookahead, seed=seed + 10_000)
+    xt, yt = (
+        t.to(cfg.device) for t in future_token_tagging(1000, T, k=K, lookahead=lookahead, seed=seed + 10_000)
+    )
     model = tagging_model("lstm", hidden=hidden, bidirectional=bidirectional).to(cfg.device)
 
     def evaluate(m: SequenceClassifier) -> dict[str, float]:
