@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
+import timeit
 from pathlib import Path
 
 import numpy as np
@@ -22,12 +22,8 @@ from paperlab.theory.kernels import nngp_kernel, ntk_kernel  # noqa: E402
 
 
 def _best_of(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
+    """Best wall time of ``repeats`` calls, in seconds."""
+    return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def main(argv: list[str] | None = None) -> int:
