@@ -3,6 +3,7 @@
 paperlab list [--group G]
 paperlab run SLUG [--full] [--out DIR]
 paperlab diagrams [--out DIR] [--only SLUG ...]
+paperlab calibrate SLUG [--seeds 0 1 2] [--dry-run]
 """
 
 from __future__ import annotations
@@ -75,6 +76,25 @@ def _cmd_diagrams(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from paperlab.claims import calibrate
+
+    os.environ["PAPERLAB_MODE"] = "fast"
+    os.environ.setdefault("PAPERLAB_PROGRESS", "0")
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    paper = catalog.get(args.slug)
+    try:
+        ledger = calibrate(paper.slug, args.seeds, write=not args.dry_run)
+    except ValueError as exc:
+        print(f"paperlab calibrate: {exc}", file=sys.stderr)
+        return 2
+    bad = [s for s, e in ledger["seeds"].items() if not e["holds"]]
+    if bad:
+        print(f"the claim does not hold on seeds {bad}: see the tables above", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     ap = argparse.ArgumentParser(prog="paperlab", description="Guided notebooks for deep-learning papers.")
@@ -97,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="diagrams", help="output folder (default: diagrams)")
     p.add_argument("--only", nargs="+", metavar="SLUG", help="only these papers")
     p.set_defaults(func=_cmd_diagrams)
+
+    p = sub.add_parser(
+        "calibrate", help="run a paper's claim experiment per seed (ours + controls); write its seed ledger"
+    )
+    p.add_argument("slug", help="paper slug, notebook stem or number")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds (default: 0 1 2)")
+    p.add_argument("--dry-run", action="store_true", help="print the tables, write no ledger")
+    p.set_defaults(func=_cmd_calibrate)
     return ap
 
 
