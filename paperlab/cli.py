@@ -4,6 +4,8 @@ paperlab list [--group G]
 paperlab run SLUG [--full] [--out DIR]
 paperlab diagrams [--out DIR] [--only SLUG ...]
 paperlab calibrate SLUG [--seeds 0 1 2] [--dry-run]
+paperlab site [--out DIR]
+paperlab slides SLUG [--out DIR]
 """
 
 from __future__ import annotations
@@ -95,6 +97,24 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from paperlab import site
+
+    t0 = time.time()
+    index = site.build(Path(args.out))
+    print(f"gallery built in {time.time() - t0:.0f} s: {index}")
+    return 0
+
+
+def _cmd_slides(args: argparse.Namespace) -> int:
+    from paperlab import site
+
+    paper = catalog.get(args.slug)
+    path = site.slides(paper.slug, Path(args.out))
+    print(f"slides: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and docs)."""
     ap = argparse.ArgumentParser(prog="paperlab", description="Guided notebooks for deep-learning papers.")
@@ -125,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds (default: 0 1 2)")
     p.add_argument("--dry-run", action="store_true", help="print the tables, write no ledger")
     p.set_defaults(func=_cmd_calibrate)
+
+    p = sub.add_parser("site", help="build the offline static gallery from the executed notebooks")
+    p.add_argument("--out", default="paperlab-out/site", help="output folder (default: paperlab-out/site)")
+    p.set_defaults(func=_cmd_site)
+
+    p = sub.add_parser("slides", help="write a reveal.js slide deck of a paper's notebook (offline)")
+    p.add_argument("slug", help="paper slug, notebook stem or number")
+    p.add_argument(
+        "--out", default="paperlab-out/slides", help="output folder (default: paperlab-out/slides)"
+    )
+    p.set_defaults(func=_cmd_slides)
     return ap
 
 
