@@ -163,7 +163,9 @@ def claims_markdown(papers: Iterable[Paper], *, ledger_dir: Path | None = None, 
             f"{_md(claim.statement)} — {{bdg-{_BADGE[st.key]}}}`{st.text}`; ledger of "
             f"{ledger.get('date', '?')}, torch {ledger.get('versions', {}).get('torch', '?')}.",
             "",
-            "| row | " + " | ".join(f"`{c.name}` ({c.kind}) {c.op} {claims._fmt(c.threshold)}" for c in claim.clauses) + " |",
+            "| row | "
+            + " | ".join(f"`{c.name}` ({c.kind}) {c.op} {claims._fmt(c.threshold)}" for c in claim.clauses)
+            + " |",
             "|---" * (len(claim.clauses) + 1) + "|",
         ]
         for row in rows:
@@ -342,7 +344,9 @@ def write_sources(src: Path, *, only: Iterable[str] | None = None, ledger_dir: P
     papers = _papers_with_notebooks(only)
     src.mkdir(parents=True, exist_ok=True)
     shutil.copy2(SITE_DIR / "conf.py", src / "conf.py")
-    shutil.copytree(SITE_DIR / "_static", src / "_static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("vendor"))
+    shutil.copytree(
+        SITE_DIR / "_static", src / "_static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("vendor")
+    )
     (src / "notebooks").mkdir(exist_ok=True)
     (src / "_thumbs").mkdir(exist_ok=True)
     (src / "_diagrams").mkdir(exist_ok=True)
@@ -375,7 +379,9 @@ def write_sources(src: Path, *, only: Iterable[str] | None = None, ledger_dir: P
     return src
 
 
-def build(out: Path, *, only: Iterable[str] | None = None, ledger_dir: Path | None = None, quiet: bool = True) -> Path:
+def build(
+    out: Path, *, only: Iterable[str] | None = None, ledger_dir: Path | None = None, quiet: bool = True
+) -> Path:
     """Build the offline gallery into ``out``; return the path of its ``index.html``.
 
     ``only`` limits the gallery to some notebooks (slugs); by default every committed notebook.

@@ -23,7 +23,12 @@ myst_heading_anchors = 3
 # The widget manager: the standalone (non-AMD) html-manager, vendored; it renders the saved widget state.
 nb_ipywidgets_js = {"vendor/jupyter-widgets/embed.js": {}}
 nb_render_markdown_format = "myst"
-suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "myst.xref_missing", "misc.highlighting_failure"]
+suppress_warnings = [
+    "myst.header",
+    "mystnb.unknown_mime_type",
+    "myst.xref_missing",
+    "misc.highlighting_failure",
+]
 
 # MathJax 3 from the site itself (copied in by paperlab.site).
 mathjax_path = "mathjax/tex-chtml.js"

@@ -1,5 +1,7 @@
-"""environment.yml (conda) and pyproject.toml (pip) declare the same packages and ranges."""
+"""environment.yml (conda, Binder) and pyproject.toml (pip) declare the same packages and ranges;
+repo2docker can read environment.yml (an exact python=3.X) and postBuild installs paperlab."""
 
+import os
 import re
 import tomllib
 from pathlib import Path
@@ -21,14 +23,21 @@ def _pyproject() -> dict[str, str]:
     return dict(_split(r) for r in reqs)
 
 
-def _conda() -> dict[str, str]:
-    deps = {}
+def _conda_entries() -> list[str]:
+    """Every `- spec` under dependencies:, the pip: sub-list included (`- pip:` itself excluded)."""
     text = (ROOT / "environment.yml").read_text().split("dependencies:", 1)[1]
+    out = []
     for line in text.splitlines():
         m = re.match(r"^\s*-\s+(\S.*)$", line)
-        if not m:
-            continue
-        name, spec = _split(m.group(1))
+        if m and not m.group(1).startswith("pip:"):
+            out.append(m.group(1))
+    return out
+
+
+def _conda() -> dict[str, str]:
+    deps = {}
+    for entry in _conda_entries():
+        name, spec = _split(entry)
         if name == "graphviz" and not spec:  # the binary itself
             name = "graphviz-binary"
         deps[CONDA_NAMES.get(name, name)] = spec
@@ -47,3 +56,20 @@ def test_ranges_not_pins():
 def test_conda_has_graphviz_binary_and_apt_txt():
     assert re.search(r"^\s*-\s+graphviz\s*(#.*)?$", (ROOT / "environment.yml").read_text(), re.M)
     assert "graphviz" in (ROOT / "apt.txt").read_text().split()
+
+
+def test_python_pinned_exactly_for_repo2docker():
+    """repo2docker understands `python=3.X` only; a range makes it fall back to its default Python."""
+    pythons = [e for e in _conda_entries() if re.match(r"python\b", e) and not e.startswith("python-")]
+    assert len(pythons) == 1, pythons
+    m = re.fullmatch(r"python=3\.(\d+)\s*(#.*)?", pythons[0])
+    assert m, f"environment.yml must pin python=3.X exactly, got {pythons[0]!r}"
+    floor = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    assert int(m.group(1)) >= int(re.search(r">=\s*3\.(\d+)", floor).group(1))
+
+
+def test_postbuild_installs_paperlab():
+    post = ROOT / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK), "postBuild must exist and be executable"
+    text = post.read_text()
+    assert re.search(r"pip install .*-e \.", text), text
