@@ -1,14 +1,33 @@
-"""Run configuration: mode (fast | full), seeding, device, threads and cache folder.
+"""Run configuration: mode (fast | full), smoke, seeding, device, threads and cache folder.
 
-Every notebook starts with ``cfg = paperlab.setup(seed=0)``. The mode comes from
-``PAPERLAB_MODE`` (``fast`` is the default and what CI runs); the cache folder from
-``PAPERLAB_CACHE`` (default ``~/.cache/paperlab``).
+Every notebook starts with ``cfg = paperlab.setup(seed=0)``. Every ``PAPERLAB_*`` setting is read
+here, by :func:`settings`, with errors that name the variable and what it accepts; an empty value
+means unset.
+
+========================  ==========================================================  ====================
+variable                  accepts                                                     default
+========================  ==========================================================  ====================
+``PAPERLAB_MODE``         ``fast`` or ``full``                                        ``fast``
+``PAPERLAB_SMOKE``        ``1/0``, ``true/false``, ``yes/no``, ``on/off``             off
+``PAPERLAB_DEVICE``       ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``            ``auto``
+``PAPERLAB_THREADS``      a whole number >= 1                                         1 fast, all cores full
+``PAPERLAB_CACHE``        a folder (made absolute; created only when something is     ``~/.cache/paperlab``
+                          cached)
+``PAPERLAB_PROGRESS``     ``1/0``, ``true/false``, ``yes/no``, ``on/off``, ``auto``   ``auto``
+========================  ==========================================================  ====================
+
+**Smoke** (``PAPERLAB_SMOKE=1``, meant with ``PAPERLAB_MODE=full``) runs the full-mode code path —
+its data routes, cache, device moves and bigger configs (``cfg.pick`` still returns the full value) —
+with :func:`paperlab.train.fit` cut to :data:`SMOKE_STEPS` steps, so CI can prove full mode on a CPU
+in seconds. Its numbers mean nothing.
 """
 
 from __future__ import annotations
 
 import os
 import random
+import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -17,9 +36,93 @@ import numpy as np
 import torch
 
 MODES = ("fast", "full")
+SMOKE_STEPS = 3
+"""Optimisation steps one :func:`paperlab.train.fit` call runs under ``PAPERLAB_SMOKE``."""
 T = TypeVar("T")
 
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
+_DEVICE = re.compile(r"(auto|cpu|mps|cuda(:\d+)?)")
+
 _current: Config | None = None
+
+
+class SettingError(ValueError):
+    """A ``PAPERLAB_*`` environment variable (or a setup argument) with a value it does not accept."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``PAPERLAB_*`` environment, parsed (``None``: unset or empty)."""
+
+    mode: str
+    smoke: bool
+    device: str
+    threads: int | None
+    cache: Path
+    progress: bool | None  # None: auto (on in a terminal or notebook, off when piped)
+
+
+def _env(environ: Mapping[str, str], name: str) -> str | None:
+    value = environ.get(name)
+    return None if value is None or not value.strip() else value.strip()
+
+
+def _bool(environ: Mapping[str, str], name: str, *, auto: bool = False) -> bool | None:
+    value = _env(environ, name)
+    if value is None:
+        return None
+    low = value.lower()
+    if low in _TRUE:
+        return True
+    if low in _FALSE:
+        return False
+    if auto and low == "auto":
+        return None
+    accepted = "/".join(_TRUE) + " or " + "/".join(_FALSE) + (" or auto" if auto else "")
+    raise SettingError(f"{name} must be one of {accepted} (empty means unset); got {value!r}")
+
+
+def _threads(value: object, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise SettingError(f"{name} must be a whole number >= 1; got {value!r}")
+    text = str(value).strip()
+    if not re.fullmatch(r"[+]?\d+", text) or int(text) < 1:
+        raise SettingError(f"{name} must be a whole number >= 1 (empty means the default); got {value!r}")
+    return int(text)
+
+
+def _mode(value: str, name: str) -> str:
+    low = value.strip().lower()
+    if low not in MODES:
+        raise SettingError(f"{name} must be one of {', '.join(map(repr, MODES))}; got {value!r}")
+    return low
+
+
+def _device(value: str, name: str) -> str:
+    low = value.strip().lower()
+    if not _DEVICE.fullmatch(low):
+        raise SettingError(f"{name} must be one of 'auto', 'cpu', 'cuda', 'cuda:N', 'mps'; got {value!r}")
+    return low
+
+
+def settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse every ``PAPERLAB_*`` variable of ``environ`` (default ``os.environ``) in one place."""
+    env = os.environ if environ is None else environ
+    mode = _env(env, "PAPERLAB_MODE")
+    device = _env(env, "PAPERLAB_DEVICE")
+    threads = _env(env, "PAPERLAB_THREADS")
+    cache = _env(env, "PAPERLAB_CACHE")
+    return Settings(
+        mode=_mode(mode, "PAPERLAB_MODE") if mode is not None else "fast",
+        smoke=bool(_bool(env, "PAPERLAB_SMOKE")),
+        device=_device(device, "PAPERLAB_DEVICE") if device is not None else "auto",
+        threads=_threads(threads, "PAPERLAB_THREADS") if threads is not None else None,
+        cache=Path(cache).expanduser().absolute()
+        if cache is not None
+        else Path.home() / ".cache" / "paperlab",
+        progress=_bool(env, "PAPERLAB_PROGRESS", auto=True),
+    )
 
 
 @dataclass(frozen=True)
@@ -31,6 +134,7 @@ class Config:
     device: torch.device
     threads: int
     cache_dir: Path
+    smoke: bool = False
 
     @property
     def fast(self) -> bool:
@@ -41,37 +145,40 @@ class Config:
         return self.mode == "full"
 
     def pick(self, fast: T, full: T) -> T:
-        """Return ``fast`` in fast mode and ``full`` in full mode: ``steps = cfg.pick(300, 5000)``."""
+        """Return ``fast`` in fast mode and ``full`` in full mode: ``steps = cfg.pick(300, 5000)``.
+
+        Under smoke it still returns ``full``: smoke runs the full code path, and ``fit`` cuts the steps.
+        """
         return fast if self.fast else full
 
     def __str__(self) -> str:
-        return f"paperlab: mode={self.mode} device={self.device.type} seed={self.seed} threads={self.threads}"
-
-
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
-    return value
+        smoke = " smoke" if self.smoke else ""
+        return (
+            f"paperlab: mode={self.mode}{smoke} device={self.device.type} seed={self.seed} "
+            f"threads={self.threads}"
+        )
 
 
 def resolve_mode(mode: str | None = None) -> str:
     """The run mode: the argument, else ``PAPERLAB_MODE``, else ``fast``."""
     if mode is None:
-        mode = os.environ.get("PAPERLAB_MODE", "fast").strip().lower() or "fast"
-        return _check_choice("PAPERLAB_MODE", mode, MODES)
-    return _check_choice("mode", mode, MODES)
+        return settings().mode
+    if not isinstance(mode, str):
+        raise SettingError(f"mode must be one of {', '.join(map(repr, MODES))}; got {mode!r}")
+    return _mode(mode, "mode")
 
 
 def cache_dir() -> Path:
-    """The one cache folder for downloads and checkpoints (``PAPERLAB_CACHE`` moves it)."""
-    path = Path(os.environ.get("PAPERLAB_CACHE", Path.home() / ".cache" / "paperlab")).expanduser()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """The one cache folder for downloads and checkpoints (``PAPERLAB_CACHE`` moves it).
+
+    Absolute, and not created here: whoever writes into it creates it (fast mode never does).
+    """
+    return settings().cache
 
 
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch (CPU and CUDA)."""
-    if not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be a non-negative int; got {seed!r}")
     random.seed(seed)
     np.random.seed(seed % 2**32)
@@ -80,14 +187,13 @@ def seed_everything(seed: int) -> None:
 
 def pick_device(device: str | None = None) -> torch.device:
     """``cuda`` when present (or ``PAPERLAB_DEVICE``/the argument says otherwise), else ``cpu``."""
-    name = device or os.environ.get("PAPERLAB_DEVICE", "auto")
+    name = _device(device, "device") if device is not None else settings().device
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
             return torch.device("mps")
         return torch.device("cpu")
-    _check_choice("device", name.split(":")[0], ("auto", "cpu", "cuda", "mps"))
     return torch.device(name)
 
 
@@ -97,26 +203,32 @@ def setup(
     mode: str | None = None,
     device: str | None = None,
     threads: int | None = None,
+    smoke: bool | None = None,
     verbose: bool = True,
 ) -> Config:
     """Fix seeds, pick the device and mode, set the thread count; print one line saying so.
 
     ``threads`` defaults to ``PAPERLAB_THREADS``, else 1 in fast mode (its models are tiny: extra
     threads cost more in overhead than they give, and oversubscribe a busy machine badly) and
-    the number of CPU cores in full mode.
+    the number of CPU cores in full mode. ``smoke`` defaults to ``PAPERLAB_SMOKE``.
     """
     global _current
+    env = settings()
     mode = resolve_mode(mode)
     seed_everything(seed)
-    n_threads = (
-        threads
-        or int(os.environ.get("PAPERLAB_THREADS", 0))
-        or (1 if mode == "fast" else os.cpu_count() or 1)
-    )
-    if n_threads < 1:
-        raise ValueError(f"threads must be >= 1; got {n_threads}")
+    if threads is not None:
+        n_threads = _threads(threads, "threads")
+    else:
+        n_threads = env.threads or (1 if mode == "fast" else os.cpu_count() or 1)
     torch.set_num_threads(n_threads)
-    cfg = Config(mode=mode, seed=seed, device=pick_device(device), threads=n_threads, cache_dir=cache_dir())
+    cfg = Config(
+        mode=mode,
+        seed=seed,
+        device=pick_device(device),
+        threads=n_threads,
+        cache_dir=env.cache,
+        smoke=env.smoke if smoke is None else bool(smoke),
+    )
     _current = cfg
     if verbose:
         print(cfg)

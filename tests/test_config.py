@@ -40,7 +40,7 @@ def test_bad_arguments_name_themselves():
 
 def test_cache_dir_is_movable(tmp_path, monkeypatch):
     monkeypatch.setenv("PAPERLAB_CACHE", str(tmp_path / "c"))
-    assert config.cache_dir() == tmp_path / "c" and (tmp_path / "c").is_dir()
+    assert config.cache_dir() == tmp_path / "c" and not (tmp_path / "c").exists()  # created lazily
     assert paperlab.setup(verbose=False).cache_dir == tmp_path / "c"
 
 

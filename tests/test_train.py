@@ -95,7 +95,7 @@ def test_full_mode_checkpoint_cache(tmp_path, monkeypatch):
     m1 = _model()
     h1 = fit(m1, _loss, batches(x, y, batch_size=32), steps=20, lr=1e-2, cache=key, cache_name="toy")
     assert h1.loaded_from is None and list((tmp_path / "checkpoints").glob("toy-*.pt"))
-    m2 = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 2))
+    m2 = _model()  # the same initial weights: the key holds them
     h2 = fit(m2, _loss, batches(x, y, batch_size=32), steps=20, lr=1e-2, cache=key, cache_name="toy")
     assert h2.loaded_from is not None and h2["loss"] == h1["loss"]
     assert all(
