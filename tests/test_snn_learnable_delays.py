@@ -80,3 +80,39 @@ def test_spike_patterns_carry_class_only_in_the_lags():
 def test_bad_mode():
     with pytest.raises(ValueError, match="mode"):
         paper.DelayedSynapses(2, 2, mode="random")
+
+
+def test_fixed_annealed_control_has_gaussian_taps_but_frozen_delays():
+    m = paper.DelaySNN(6, 3, hidden=4, max_delay=9, mode="fixed_annealed")
+    assert all(not s.delay.requires_grad for s in m.syn)
+    assert m.syn[0].sigma == pytest.approx(4.5)  # starts wide, like "learned"
+    m.set_sigma(1.0)
+    assert all(s.sigma == 1.0 for s in m.syn)
+    k = m.syn[0].kernel()
+    assert (k != 0).sum(-1).min() > 1  # Gaussian taps, not a single hard tap
+    assert paper.DelaySNN(6, 3, hidden=4, max_delay=9, mode="fixed").syn[0].sigma == 0.0
+
+
+def test_no_delay_control_cannot_see_timing_with_the_repo_time_constant():
+    """With τ = 1.005 steps (the repo's) a membrane forgets within a step: without delays the network's scores are
+    (almost) invariant to reordering the time steps, so classes that differ only in timing are out of reach."""
+    torch.manual_seed(0)
+    m = paper.DelaySNN(10, 3, hidden=16, mode="none").eval()
+    x = (torch.rand(4, 30, 10) < 0.2).float()
+    perm = torch.randperm(30)
+    with torch.no_grad():
+        assert torch.allclose(m(x), m(x[:, perm]), atol=0.02)
+        d = paper.DelaySNN(10, 3, hidden=16, mode="fixed", max_delay=8).eval()
+        assert not torch.allclose(d(x), d(x[:, perm]), atol=0.02)  # delays make the order matter
+
+
+def test_claim_rows_put_fixed_controls_below_the_gain_threshold():
+    run = lambda acc: paper.DelayRun(paper.DelaySNN(4, 2, hidden=3, mode="fixed"), None, acc, [])  # noqa: E731
+    lags = torch.tensor([[0, 3, 6, -1], [6, 0, 3, -1]])
+    rows = paper.claim_rows(
+        {"learned": run(0.8), "fixed_annealed": run(0.55), "fixed": run(0.55), "none": run(0.25)}, lags
+    )
+    table = paper.CLAIM.check(rows)
+    assert table.control_evidence_failures("fixed delays, annealed σ") and table.control_evidence_failures(
+        "no delays"
+    )
