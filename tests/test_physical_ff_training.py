@@ -58,3 +58,43 @@ def test_predict_uses_goodness_over_all_labels():
     net = pf.PhyLLNet(d_in=64 + 10, phys=(16,), hidden=8, seed=0)
     pred = net.predict(torch.rand(5, 64))
     assert pred.shape == (5,) and pred.min() >= 0 and pred.max() < 10
+
+
+def test_pat_forward_is_the_hardware_and_backward_the_twin():
+    torch.manual_seed(0)
+    hw = [pf.PhysicalLayer(8, 6, noise=0.0, seed=1), pf.PhysicalLayer(60, 6, noise=0.0, seed=2)]
+    x, y = torch.rand(4, 8), torch.tensor([0, 1, 2, 3])
+    pat = pf.make_bp(hw, 0.5, "pat", seed=0)  # a badly mismatched twin
+    silico = pf.make_bp(hw, 0.5, "in-silico", seed=0)
+    # forward: PAT sees the real physics, in-silico the wrong twin
+    assert torch.allclose(pat.net(x, "pat"), pat.net(x, "real"), atol=1e-5)
+    assert not torch.allclose(silico.net(x, "in-silico"), silico.net(x, "real"), atol=1e-3)
+    # backward: gradients reach the first digital layer through the twin
+    torch.nn.functional.cross_entropy(pat.net(x, "pat"), y).backward()
+    assert pat.net.digital[0].weight.grad.abs().sum() > 0
+    with pytest.raises(ValueError, match="mode"):
+        pat.net(x, "oracle")
+
+
+def test_claim_rows_and_a_control_failing_an_evidence_clause():
+    res = lambda v: pf.Result([v], v)  # noqa: E731
+    r = {
+        "phyll": res(0.75),
+        "bp": {
+            "BP, perfect twin": res(0.94),
+            "BP, mismatched twin": res(0.85),
+            "PAT, mismatched twin": res(0.95),
+        },
+        "readout": 0.95,
+        "recovered": {
+            "PhyLL": res(0.8),
+            "BP, perfect twin": res(0.8),
+            "BP, mismatched twin": res(0.6),
+            "PAT, mismatched twin": res(0.94),
+        },
+        "readout_recovered": 0.95,
+    }
+    table = pf.CLAIM.check(pf.claim_rows(r))
+    assert table.rows["ours"]["gap_to_pat"] == pytest.approx(-0.2)
+    assert "gap_to_pat" in table.control_evidence_failures("BP, mismatched twin")
+    assert table.holds and not pf.CLAIM.reproduced  # only ours' sanity clauses are asserted

@@ -21,10 +21,13 @@ no model of it either. Prediction embeds each candidate label and picks the labe
 summed goodness. (Our reading of the paper's block layout — trainable digital weights acting on the
 measured physical output — is not verified against its §2 here; see the notebook.)
 
-Baselines: in-silico backpropagation through a differentiable digital twin of the physics (the twin
-equal to the real system, or with its couplings perturbed), then deployed on the real system; and
-random physics with only a trained softmax readout. Drift: the real couplings change after training
-(H ← √(1−s²) H + s H'), PhyLL keeps training on measurements, the twin-trained network cannot adapt.
+Baselines, each with the same training budget: in-silico backpropagation through a differentiable digital twin
+of the physics (the twin equal to the real system, or with its couplings perturbed), then deployed on the real
+system; physics-aware training (PAT, Wright et al. 2022, the paper's comparator: the real physics in the forward
+pass, the mismatched twin in the backward pass); and random physics with only a trained softmax readout. Drift: the
+real couplings change after training (H ← √(1−s²) H + s H'), and every method trains the same number of epochs
+more with what it can see (PhyLL and PAT measure the drifted hardware; in-silico BP only has its stale twin; the
+readout refits on drifted measurements).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import torch.nn.functional as F
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+from paperlab.claims import Claim, Clause
 from paperlab.data.bundled import digits
 from paperlab.train import batches, progress
 
@@ -191,13 +195,19 @@ def goodness(net: PhyLLNet, x: torch.Tensor, y: torch.Tensor, seed: int = 0) -> 
     return g[0], g[1]
 
 
-# --- 3. baselines: in-silico backprop through a digital twin; random physics + readout ----------
+# --- 3. baselines: in-silico backprop, physics-aware training (PAT), random physics + readout ------
+
+
+TWIN_MODES = ("in-silico", "pat")
 
 
 class TwinNet(nn.Module):
-    """Same blocks, softmax readout, trained end-to-end by backprop through ``twins`` (digital models).
+    """Same blocks, softmax readout, trained end-to-end by backprop with ``twins`` (digital models) for the physics.
 
-    ``deploy=True`` swaps each twin for the real measurement: the in-silico weights run on the hardware.
+    ``forward(x, mode)``: ``"in-silico"`` runs the twins (training entirely in the computer); ``"real"`` runs the
+    real measurements (deployment); ``"pat"`` is physics-aware training (Wright et al., Nature 2022, the paper's
+    comparator): the *forward* value is the real measurement, the *backward* pass goes through the twin,
+    ``a = twin(x) + (measure(x) − twin(x)).detach()``.
     """
 
     def __init__(self, physics: list[PhysicalLayer], twins: list[DigitalTwin], hidden: int = 60) -> None:
@@ -206,10 +216,19 @@ class TwinNet(nn.Module):
         self.digital = nn.ModuleList(nn.Linear(p.d_out, hidden) for p in physics)
         self.readout = nn.Linear(hidden, N_CLASSES)
 
-    def forward(self, x: torch.Tensor, deploy: bool = False) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, mode: str = "real") -> torch.Tensor:
+        if mode not in (*TWIN_MODES, "real"):
+            raise ValueError(f"mode must be one of {(*TWIN_MODES, 'real')}; got {mode!r}")
         for phys, twin, lin in zip(self.physics, self.twins, self.digital, strict=True):
             x = _unit_rms(x)
-            x = F.relu(lin(phys.measure(x) if deploy else twin(x)))
+            if mode == "real":
+                a = phys.measure(x)
+            elif mode == "in-silico":
+                a = twin(x)
+            else:
+                t = twin(x)
+                a = t + (phys.measure(x) - t).detach()  # forward: the hardware; backward: the twin's Jacobian
+            x = F.relu(lin(a))
         return self.readout(x)
 
 
@@ -252,34 +271,57 @@ def train_phyll(
     return res, opt
 
 
-def train_twin(
-    physics: list[PhysicalLayer], mismatch: float, data: tuple, epochs: int, lr: float = 0.003, seed: int = 0
-) -> tuple[TwinNet, Result]:
-    """In-silico backprop through twins off by ``mismatch``; accuracy measured on the real physics."""
-    Xtr, Xte, ytr, yte = data
+@dataclass
+class BPRun:
+    """A backprop-trained network (in-silico or PAT), its optimizer and its test curve on the real physics."""
+
+    net: TwinNet
+    opt: torch.optim.Optimizer
+    mode: str
+    result: Result
+
+
+def make_bp(
+    physics: list[PhysicalLayer], mismatch: float, mode: str, lr: float = 0.003, seed: int = 0
+) -> BPRun:
+    """A fresh backprop network whose twins are off by ``mismatch``; ``mode`` is ``"in-silico"`` or ``"pat"``."""
+    if mode not in TWIN_MODES:
+        raise ValueError(f"mode must be one of {TWIN_MODES}; got {mode!r}")
     twins = [p.twin(mismatch, seed=seed + 500 + k) for k, p in enumerate(physics)]
     torch.manual_seed(seed)
     net = TwinNet(physics, twins)
-    opt = torch.optim.Adam(net.parameters(), lr=lr)
+    return BPRun(net, torch.optim.Adam(net.parameters(), lr=lr), mode, Result())
+
+
+def train_bp(run: BPRun, data: tuple, epochs: int, seed: int = 0) -> Result:
+    """``epochs`` more epochs of backprop (in-silico through the twins, or PAT); accuracy measured on the real physics."""
+    Xtr, Xte, ytr, yte = data
     epoch = batches(Xtr, ytr, batch_size=64, seed=seed)
     res = Result()
-    for _ in progress(range(epochs), desc=f"twin BP (mismatch {mismatch})"):
+    for _ in progress(range(epochs), desc=f"BP ({run.mode})"):
         for xb, yb in epoch():
-            loss = F.cross_entropy(net(xb), yb)
-            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(run.net(xb, run.mode), yb)
+            run.opt.zero_grad(set_to_none=True)
             loss.backward()
-            opt.step()
+            run.opt.step()
         with torch.no_grad():
-            res.curve.append(_acc(net(Xte, deploy=True).argmax(1), yte))
-    res.final = res.curve[-1]
-    return net, res
+            res.curve.append(_acc(run.net(Xte, "real").argmax(1), yte))
+    res.final = res.curve[-1] if res.curve else _acc(run.net(Xte, "real").argmax(1), yte)
+    return res
 
 
-def train_readout(phys: PhysicalLayer, data: tuple, epochs: int, lr: float = 0.01, seed: int = 0) -> float:
-    """Random physics, trained softmax readout on its measured output (first block's physics, no label)."""
+def train_readout(
+    phys: PhysicalLayer,
+    data: tuple,
+    epochs: int,
+    lr: float = 0.01,
+    seed: int = 0,
+    head: nn.Linear | None = None,
+) -> tuple[float, nn.Linear]:
+    """Random physics, trained softmax readout on its measured output (no label input); ``head`` continues one."""
     Xtr, Xte, ytr, yte = data
     torch.manual_seed(seed)
-    head = nn.Linear(phys.d_out, N_CLASSES)
+    head = head or nn.Linear(phys.d_out, N_CLASSES)
     opt = torch.optim.Adam(head.parameters(), lr=lr)
     Atr, Ate = phys.measure(_unit_rms(Xtr)), phys.measure(_unit_rms(Xte))
     epoch = batches(Atr, ytr, batch_size=64, seed=seed)
@@ -290,7 +332,14 @@ def train_readout(phys: PhysicalLayer, data: tuple, epochs: int, lr: float = 0.0
             loss.backward()
             opt.step()
     with torch.no_grad():
-        return _acc(head(Ate).argmax(1), yte)
+        return _acc(head(Ate).argmax(1), yte), head
+
+
+BASELINES = {
+    "BP, perfect twin": (0.0, "in-silico"),
+    "BP, mismatched twin": (None, "in-silico"),  # None: the run's ``mismatch``
+    "PAT, mismatched twin": (None, "pat"),
+}
 
 
 def run(
@@ -301,12 +350,16 @@ def run(
     drift: float = 0.4,
     noise: float = 0.01,
 ) -> dict:
-    """The whole comparison for one seed: PhyLL, perfect-twin BP, mismatched-twin BP, readout; then drift.
+    """The whole comparison for one seed, then the drift; every method gets the same budget before and after.
 
-    After the physics drifts, PhyLL keeps training on measurements for ``recover_epochs``; the twin-trained
-    networks are re-measured on the drifted hardware (their twins do not know about the drift).
+    Before the drift: ``epochs`` of PhyLL, of in-silico BP (perfect and mismatched twin), of PAT (mismatched twin)
+    and of the random-physics readout. Then every physical layer drifts, and every method trains
+    ``recover_epochs`` more with what it can see: PhyLL and PAT measure the drifted hardware (PAT still
+    backpropagates through its stale twin), in-silico BP trains on its stale twin, the readout refits on the
+    drifted measurements.
     """
     data = digits(seed=seed)
+    Xte, yte = data[1], data[3]
     torch.manual_seed(seed)
     net = PhyLLNet(noise=noise, seed=seed)
     phyll, opt = train_phyll(net, data, epochs, seed=seed)
@@ -315,31 +368,93 @@ def run(
         PhysicalLayer(64, 120, noise=noise, seed=seed + 7),
         PhysicalLayer(60, 120, noise=noise, seed=seed + 8),
     ]
-    perfect_net, perfect = train_twin(hw, 0.0, data, epochs, seed=seed)
-    mism_net, mism = train_twin(hw, mismatch, data, epochs, seed=seed)
-    readout = train_readout(hw[0], data, epochs, seed=seed)
-    # drift of every physical layer
-    for k, p in enumerate([*net.physics, *hw]):
+    bp = {
+        name: make_bp(hw, mismatch if mm is None else mm, mode, seed=seed)
+        for name, (mm, mode) in BASELINES.items()
+    }
+    before = {name: train_bp(r, data, epochs, seed=seed) for name, r in bp.items()}
+    readout, head = train_readout(hw[0], data, epochs, seed=seed)
+    for k, p in enumerate([*net.physics, *hw]):  # drift of every physical layer
         p.drift(drift, seed=seed + 900 + k)
-    Xte, yte = data[1], data[3]
-    after = _acc(net.predict(Xte), yte)
+    after = {"PhyLL": _acc(net.predict(Xte), yte)}
     with torch.no_grad():
-        perfect_after = _acc(perfect_net(Xte, deploy=True).argmax(1), yte)
-        mism_after = _acc(mism_net(Xte, deploy=True).argmax(1), yte)
-    recovered, _ = train_phyll(net, data, recover_epochs, seed=seed + 1, opt=opt)
+        after |= {name: _acc(r.net(Xte, "real").argmax(1), yte) for name, r in bp.items()}
+    after["readout"] = train_readout(hw[0], data, 0, seed=seed, head=head)[0]
+    recovered = {"PhyLL": train_phyll(net, data, recover_epochs, seed=seed + 1, opt=opt)[0]}
+    recovered |= {name: train_bp(r, data, recover_epochs, seed=seed + 1) for name, r in bp.items()}
+    readout_recovered = train_readout(hw[0], data, recover_epochs, seed=seed + 1, head=head)[0]
     g_pos, g_neg = goodness(net, Xte, yte, seed=seed)
     return {
         "phyll": phyll,
-        "perfect": perfect,
-        "mismatched": mism,
+        "bp": before,
         "readout": readout,
-        "phyll_after_drift": after,
-        "phyll_recovered": recovered,
-        "perfect_after_drift": perfect_after,
-        "mismatched_after_drift": mism_after,
+        "after_drift": after,
+        "recovered": recovered,
+        "readout_recovered": readout_recovered,
         "goodness_pos": g_pos,
         "goodness_neg": g_neg,
     }
+
+
+# --- 5. the claim ---------------------------------------------------------------------------------
+
+CLAIM = Claim(
+    slug="physical_ff_training",
+    statement="PhyLL trains deep physical networks from measurements alone, as well as physics-aware training, "
+    "and adapts when the physics drifts",
+    clauses=(
+        Clause(
+            "acc", "test accuracy on the real physics after training (chance 0.1)", ">=", 0.65, kind="sanity"
+        ),
+        Clause(
+            "recovery",
+            "after the drift and the same retraining budget for every method: accuracy / pre-drift accuracy",
+            ">=",
+            0.95,
+            kind="sanity",
+        ),
+        Clause("gap_to_pat", "accuracy minus that of PAT (mismatched twin), before the drift", ">=", -0.05),
+        Clause(
+            "recovered_gap_to_pat",
+            "accuracy after drift + retraining minus that of PAT after the same retraining",
+            ">=",
+            -0.05,
+        ),
+        Clause(
+            "gap_to_readout",
+            "accuracy minus that of random physics + a trained linear readout (does the task need depth?)",
+            ">=",
+            0.0,
+            kind="reported",
+        ),
+    ),
+    reproduced=False,
+)
+
+ROWS = ("PhyLL", *BASELINES, "readout")
+
+
+def claim_rows(r: dict) -> dict[str, dict[str, float]]:
+    """Claim rows from one :func:`run`: PhyLL is ``ours``; the backprop baselines and the readout are controls."""
+    acc = {"PhyLL": r["phyll"].final, **{k: v.final for k, v in r["bp"].items()}, "readout": r["readout"]}
+    rec = {"PhyLL": r["recovered"]["PhyLL"].final, **{k: r["recovered"][k].final for k in BASELINES}}
+    rec["readout"] = r["readout_recovered"]
+    pat = "PAT, mismatched twin"
+    return {
+        ("ours" if name == "PhyLL" else name): {
+            "acc": acc[name],
+            "recovery": rec[name] / acc[name],
+            "gap_to_pat": acc[name] - acc[pat],
+            "recovered_gap_to_pat": rec[name] - rec[pat],
+            "gap_to_readout": acc[name] - acc["readout"],
+        }
+        for name in ROWS
+    }
+
+
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """The notebook's :func:`run` (fast mode: 12 epochs, drift, 8 epochs for every method) on ``seed``."""
+    return claim_rows(run(seed=seed))
 
 
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
