@@ -37,7 +37,6 @@ PENDING = {
     "31_crypto_performer_bilstm",
     "33_lottery_ticket",
     "35_binary_paragraph_vectors",
-    "37_more_is_better_rf",
     "42_dense_hebbian_supervised",
     "43_opposing_signals",
     "45_future_token_prediction",
