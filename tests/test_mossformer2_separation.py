@@ -74,3 +74,48 @@ def test_bad_arguments_raise():
         P.MossFormer2(enc_dim=8, dim=8, chunk=8)(torch.randn(2, 2, 100))
     with pytest.raises(ValueError, match="n_sources"):
         speech_mixtures(2, n_sources=0)
+
+
+def test_default_fsmn_order_is_the_official_one():
+    # official Gated_FSMN_Block_Dilated: lorder=20, UniDeepFsmn_dilated depth=2 (ClearerVoice-Studio mossformer2_ss)
+    mem = (
+        P.MossFormer2(enc_dim=8, dim=8, n_blocks=1, chunk=8, qk_dim=4, fsmn_inner=8)
+        .recurrence[0]
+        .gated_fsmn.memory
+    )
+    assert (mem.lorder, mem.depth, mem.receptive_radius()) == (20, 2, 57)
+
+
+def test_attention_only_baseline_is_size_matched():
+    sizes = dict(enc_dim=16, dim=8, n_blocks=2, chunk=8, qk_dim=4, fsmn_inner=8)
+    hybrid = P.MossFormer2(**sizes)
+    attn = P.attention_only_matched(hybrid, **sizes)
+    assert not attn.recurrent and not any(isinstance(m, P.RecurrentModule) for m in attn.modules())
+    assert abs(P.n_params(attn) - P.n_params(hybrid)) / P.n_params(hybrid) < 0.05
+    assert attn.in_proj.out_channels > sizes["dim"]
+
+
+def test_fixed_filter_split_sums_to_the_mixture():
+    mix, _ = speech_mixtures(3, length=800, seed=4)
+    est = P.FixedFilterSplit(1000.0)(mix)
+    assert est.shape == (3, 2, 800) and torch.allclose(est.sum(1), mix, atol=1e-5)
+    with pytest.raises(ValueError, match="cutoff_hz"):
+        P.FixedFilterSplit(5000.0)
+
+
+def test_negative_controls_fail_the_evidence_clauses():
+    mix, ref = speech_mixtures(8, length=1600, seed=5)
+    torch.manual_seed(0)
+    untrained = P.MossFormer2(enc_dim=16, dim=8, n_blocks=1, chunk=16, qk_dim=4, fsmn_inner=8)
+    fixed = P.best_fixed_filter((mix, ref))
+    rows = P.claim_rows(
+        {
+            "ours": torch.full((8,), 3.0),  # a stand-in for a trained separator
+            "untrained": P.evaluate_si_sdri(untrained, mix, ref),
+            "fixed filter": P.evaluate_si_sdri(fixed, mix, ref),
+        },
+        torch.full((8,), 2.0),
+    )
+    table = P.CLAIM.check(rows)
+    assert table.control_evidence_failures("untrained") and table.control_evidence_failures("fixed filter")
+    assert rows["ours"]["gain_vs_attention_only"] == pytest.approx(1.0)
