@@ -69,3 +69,30 @@ def test_gradient_vs_lag_validates_input():
 def test_bad_cell_name():
     with pytest.raises(ValueError, match="cell"):
         make_rnn("transformer", 3, 4)
+
+
+def test_float64_norm_removes_the_false_floor():
+    # float32 norms square entries ~1e-24 to 0; the module takes the norm in float64
+    x, _ = first_symbol_recall(16, 100, k=4, seed=0)
+    torch.manual_seed(0)
+    f32 = gradient_vs_lag(paper.memory_model("rnn"), x, seed=0)
+    torch.manual_seed(0)
+    f64 = paper.gradient_vs_lag(paper.memory_model("rnn"), x, seed=0)
+    assert (f32[80:] == 0).all() and (f64[80:] > 0).all()
+    assert abs(f64[10] / f32[10] - 1) < 1e-4
+
+
+def test_gradient_clause_separates_lstm_from_its_controls():
+    prof = paper.gradient_profiles(80, seed=0, n=16)
+    clause = paper.CLAIM.clause("log10_grad_lag60")
+    assert clause.holds(paper.log10_ratio(prof["LSTM, forget bias 5"]))
+    assert not clause.holds(paper.log10_ratio(prof["vanilla RNN"]))
+    assert not clause.holds(paper.log10_ratio(prof["LSTM, forget bias 1"]))
+
+
+def test_causal_tag_is_sanity_and_rows_cover_every_clause():
+    assert paper.CLAIM.clause("causal_tag").kind == "sanity"
+    assert set(paper.ROWS) == {"ours", "vanilla RNN", "LSTM, forget bias 1", "unidirectional LSTM"}
+    for mem, tag, causal in paper.ROWS.values():
+        assert mem in paper.MEMORY_MODELS and tag in paper.TAGGERS and causal in paper.TAGGERS
+        assert not paper.TAGGERS[causal][1]  # the causal tagger is left-to-right
