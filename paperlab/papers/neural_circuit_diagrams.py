@@ -1,11 +1,12 @@
-"""Neural Circuit Diagrams (V. Abbott, TMLR 2024, arXiv 2402.05424).
+"""Neural Circuit Diagrams (V. Abbott, TMLR 2024, arXiv 2402.05424; notebook vtabbott/Neural-Circuit-Diagrams).
 
 Abbott's diagrams draw every axis of every tensor as a wire (``name=size``), learned linear
 maps as shaded boxes marked L, contractions as wires that meet and end, softmax as a triangle
 on the axis it normalises, and broadcasting as wires that run past a box. The paper's claim
-is that such a diagram corresponds one-to-one with code (einops/einsum, §3) and makes the
-cost of a model readable from its picture (§4: a box costs 2·∏ of its axis sizes; memory is
-the sum over a column).
+is that such a diagram corresponds one-to-one with code (einsum, §2.4.2 Fig. 17; the transformer
+§3.2, Figs. 20-21) and makes the cost of a model readable from its picture (a box costs 2·∏ of
+its axis sizes; memory is the sum over a column). Figure and section numbers follow the
+official notebook (``neural circuit diagrams.ipynb`` in vtabbott/Neural-Circuit-Diagrams).
 
 This module holds the paper's diagram-to-code pairs, taken from
 :mod:`paperlab.diagrams.canonical` (attention, multi-head attention, transformer block,
@@ -17,6 +18,7 @@ cost of attention against sequence length.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,16 +30,17 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from paperlab.claims import Claim, Clause
 from paperlab.config import Config
 from paperlab.data.bundled import digits
-from paperlab.diagrams import MATMUL_KINDS, trace
+from paperlab.diagrams import MATMUL_KINDS, Diagram, trace
 from paperlab.diagrams.canonical import Conv2d, MultiHeadAttention, Patchify, TransformerBlock
 from paperlab.train import History, accuracy, batches, fit
 
 
 # --- 1. models ------------------------------------------------------------------------------------
 class TinyViT(nn.Module):
-    """A vision transformer built only from the diagrammed parts (Abbott Figs. 8-9 + ViT patchify).
+    """A vision transformer built only from the diagrammed parts (Abbott Figs. 20-21 attention, Fig. 28 ViT).
 
     (b, 1, 8, 8) digits -> 2×2 patches -> 16 tokens of width d -> ``depth`` pre-norm transformer
     blocks -> layer norm -> mean over tokens -> L^head -> 10 logits.
@@ -64,6 +67,46 @@ class TinyViT(nn.Module):
     def forward(self, img: torch.Tensor) -> torch.Tensor:
         x = self.blocks(self.patchify(img))  # (b, n, d)
         return self.head(self.norm(x).mean(dim=1))
+
+
+class WrongAxisMHA(MultiHeadAttention):
+    """Negative control: Fig. 21 with two wires swapped. QKᵀ ends the head wire h and lets the per-head
+    feature wire k go on (``"...ykh,...xkh->...yxk"``), so there is one attention pattern per feature
+    instead of per head. The shapes still fit, the code runs, and it is not multi-head attention."""
+
+    def forward(self, e: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        q = torch.einsum("...ym,mkh->...ykh", e, self.Q)
+        k = torch.einsum("...xm,mkh->...xkh", x, self.K)
+        v = torch.einsum("...xm,mkh->...xkh", x, self.V)
+        scores = torch.einsum("...ykh,...xkh->...yxk", q, k) / math.sqrt(q.shape[-1])  # (..., y, x, k)
+        z = torch.einsum("...yxk,...xkh->...ykh", scores.softmax(dim=-2), v)
+        return torch.einsum("...ykh,khm->...ym", z, self.O)
+
+
+# --- 2. reading cost off a diagram --------------------------------------------------------------------
+COST_RULES = ("abbott", "no_heads", "outputs_only")
+
+
+def read_flops(diagram: Diagram, rule: str = "abbott") -> int:
+    """FLOPs of the learned maps and contractions, read off the diagram's wires by a cost rule.
+
+    ``"abbott"``: a box costs 2·∏ of the sizes of the distinct wires it touches (what
+    ``Diagram.flops(MATMUL_KINDS)`` stores). The two negative controls misread the picture:
+    ``"no_heads"`` leaves out the head wire h (a single-head cost), ``"outputs_only"`` counts only the
+    wires that leave the box, forgetting the ones that end in it (the contracted axes).
+    """
+    if rule not in COST_RULES:
+        raise ValueError(f"rule must be one of {COST_RULES}; got {rule!r}")
+    total = 0
+    for n in diagram.nodes:
+        if n.kind not in MATMUL_KINDS:
+            continue
+        tensors = n.outputs if rule == "outputs_only" else (*n.inputs, *n.outputs)
+        sizes = {a.name: a.size for t in tensors for a in t.axes}  # distinct wires, by name
+        if rule == "no_heads":
+            sizes.pop("h", None)
+        total += 2 * math.prod(sizes.values()) * n.repeat
+    return total
 
 
 # --- 3. experiments ----------------------------------------------------------------------------------
@@ -96,12 +139,24 @@ def copy_into_torch_mha(ours: MultiHeadAttention) -> nn.MultiheadAttention:
 
 
 def mha_error(
-    seed: int = 0, *, b: int = 2, y: int = 20, x: int = 22, m: int = 64, k: int = 16, h: int = 4
+    seed: int = 0,
+    *,
+    b: int = 2,
+    y: int = 20,
+    x: int = 22,
+    m: int = 64,
+    k: int = 16,
+    h: int = 4,
+    wrong_axis: bool = False,
 ) -> float:
-    """Max |einsum MHA - nn.MultiheadAttention| on random queries/keys with copied weights (Abbott Fig. 8)."""
+    """Max |einsum MHA - nn.MultiheadAttention| on random queries/keys with copied weights (Abbott Fig. 21).
+
+    ``wrong_axis=True`` is the negative control: :class:`WrongAxisMHA`, the diagram with the head and
+    per-head-feature wires swapped in the attention contractions.
+    """
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
-    ours = MultiHeadAttention(m, k, h)
+    ours = (WrongAxisMHA if wrong_axis else MultiHeadAttention)(m, k, h)
     ref = copy_into_torch_mha(ours)
     e, keys = torch.randn(b, y, m, generator=gen), torch.randn(b, x, m, generator=gen)
     with torch.no_grad():
@@ -251,7 +306,76 @@ def attention_scaling(
     )
 
 
-# --- 4. the diagram of this paper's model -----------------------------------------------------------
+# --- 4. the claim -----------------------------------------------------------------------------------
+CLAIM = Claim(
+    slug="neural_circuit_diagrams",
+    statement=(
+        "code read off the multi-head attention diagram (Fig. 21) computes torch's multi-head attention, "
+        "and its cost read off the diagram (2·∏ wire sizes per box) is the FLOP count torch measures"
+    ),
+    clauses=(
+        Clause(
+            "mha_err",
+            "max |diagram-read MHA - nn.MultiheadAttention| over 3 random draws (weights copied)",
+            "<=",
+            1e-5,
+        ),
+        Clause(
+            "mha_flop_err",
+            "|diagram FLOPs - FlopCounterMode| / FlopCounterMode, MHA at the official notebook's sizes y=20 x=22 m=128 k=16 h=4",
+            "<=",
+            1e-9,
+        ),
+        Clause(
+            "conv_err",
+            "max |unfold + einsum convolution - F.conv2d / conv_transpose2d| (plain, strided, dilated, transposed)",
+            "<=",
+            1e-5,
+            kind="sanity",
+        ),
+    ),
+)
+
+
+def _mha_flop_error(rule: str, cls: type[MultiHeadAttention]) -> float:
+    torch.manual_seed(0)
+    mha = cls()  # the official notebook's sizes m=128, k=16, h=4
+    e, x = torch.randn(20, 128), torch.randn(22, 128)
+    want = torch_flops(mha, e, x)
+    return abs(read_flops(trace(mha, e, x, axes=["y m", "x m"]), rule) - want) / want
+
+
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """Ours (Fig. 21 read correctly) beside three misreadings: a wrong-axis diagram (its code) and two
+    wrong cost rules. Errors are maxima over three random draws ``3·seed … 3·seed + 2``."""
+    draws = range(3 * seed, 3 * seed + 3)
+    conv = max(max(conv_errors(s).values()) for s in draws)
+    right = max(mha_error(s) for s in draws)
+    return {
+        "ours": {
+            "mha_err": right,
+            "mha_flop_err": _mha_flop_error("abbott", MultiHeadAttention),
+            "conv_err": conv,
+        },
+        "wrong-axis diagram (QKᵀ ends h)": {
+            "mha_err": max(mha_error(s, wrong_axis=True) for s in draws),
+            "mha_flop_err": _mha_flop_error("abbott", WrongAxisMHA),
+            "conv_err": conv,
+        },
+        "FLOPs without the head wire": {
+            "mha_err": right,
+            "mha_flop_err": _mha_flop_error("no_heads", MultiHeadAttention),
+            "conv_err": conv,
+        },
+        "FLOPs of the outputs only": {
+            "mha_err": right,
+            "mha_flop_err": _mha_flop_error("outputs_only", MultiHeadAttention),
+            "conv_err": conv,
+        },
+    }
+
+
+# --- 5. the diagram of this paper's model -----------------------------------------------------------
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """The tiny ViT on a batch of 4 digits, for `paperlab diagrams`."""
     return TinyViT(), (torch.randn(4, 1, 8, 8),), ["b c H W"]
