@@ -78,3 +78,27 @@ def test_bad_arguments_and_diagram():
         nl.sphere_ntk(SING, np.zeros((2, 2)), [])
     net, (x,), _ = wd.diagram_example()
     assert net(x).shape == (4,)
+
+
+def test_kernel_exponent_separates_the_singular_kernel_from_the_controls():
+    """The claim's evidence clause on a fixed band of distances: the singular activation's deep NTK has an
+    exponent near the Hilbert 4, a power kernel gives back its own exponent, ReLU (no singularity) and the
+    1-NN activation (exponent -> inf) fail the clause."""
+    r = np.geomspace(0.2, 0.5, 24)
+    assert wd.kernel_exponent(r**-3.0, r) == pytest.approx(3.0)
+    gap = wd.CLAIM.clause("exponent_gap")
+    ours = wd.kernel_exponent(wd.kernel_of(wd.SINGULAR, wd.CLAIM_DEPTH, r), r)
+    assert gap.holds(abs(ours - wd.HILBERT_EXPONENT))
+    for name, depth in (("relu", 10), ("relu", 200), ("1-NN (h₂ + h₃)/√2", 8)):
+        control = wd.kernel_exponent(wd.kernel_of(name, depth, r), r)
+        assert not gap.holds(abs(control - wd.HILBERT_EXPONENT)), (name, depth, control)
+    assert wd.kernel_exponent(np.zeros_like(r), r) == math.inf
+
+
+def test_singular_limit_rows_one_nn_never_agrees_on_the_split():
+    lim = wd.singular_limit(0, n_train=60, n_test=200)
+    rows = lim.rows()
+    assert rows["1-NN"]["hilbert_on_split"] == 0.0
+    assert set(rows) == {"ours", "1-NN", "ReLU NTK L=10", "ReLU NTK L=200"}
+    with pytest.raises(ValueError, match="dim must be 4"):
+        wd.singular_limit(0, dim=3)
