@@ -454,6 +454,8 @@ def slides(slug: str, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     assets = out / "assets"
     copy_offline_assets(assets)
+    for name in ("paperlab.js", "favicon.svg"):
+        shutil.copy2(SITE_DIR / "_static" / name, assets / name)
     nb = nbformat.read(paper.notebook, as_version=4)
     add_html_fallbacks(nb)
     _slide_types(nb)
@@ -471,7 +473,7 @@ def slides(slug: str, out: Path) -> Path:
         nb,
         resources={
             "metadata": {"name": f"{paper.number:02d} · {paper.title}"},
-            "plotly_js_url": "assets/vendor/plotly/plotly.min.js",
+            "assets_url": "assets",
         },
     )
     path = out / f"{paper.notebook.stem}.slides.html"
