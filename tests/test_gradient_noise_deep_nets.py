@@ -36,9 +36,34 @@ def test_zero_init_only_the_output_bias_gets_a_gradient():
 
 def test_noise_breaks_the_zero_init_symmetry():
     torch.set_flush_denormal(True)
-    quiet = gn.train(eta=0.0, steps=30, depth=4, width=8)
-    noisy = gn.train(eta=0.3, steps=30, depth=4, width=8)
+    quiet = gn.train(eta=0.0, init="zero", steps=30, depth=4, width=8)
+    noisy = gn.train(eta=0.3, init="zero", steps=30, depth=4, width=8)
     assert quiet.test_acc <= 0.15 and len(noisy.loss) == 30
+
+
+def test_simple_init_vanishes_with_depth():
+    """The paper's simple init N(0, 0.1²): activations and weight gradients shrink layer by layer."""
+    x, y = torch.rand(32, 64), torch.arange(32) % 10
+    torch.manual_seed(0)
+    simple = gn.signal_profile(gn.DeepMLP(init="simple"), x, y)
+    torch.manual_seed(0)
+    good = gn.signal_profile(gn.DeepMLP(init="good"), x, y)
+    assert simple["act_std"][-1] < 1e-4 * simple["act_std"][0]
+    assert simple["grad_norm"].max() < 1e-3 * good["grad_norm"].min()  # every weight gradient is tiny
+
+
+def test_noise_displacement_is_the_sum_of_the_step_variances():
+    assert gn.noise_displacement_std(1, lr=0.1, eta=0.25) == pytest.approx(0.05)
+    assert gn.noise_displacement_std(3, lr=1.0, eta=1.0, gamma=0.0) == pytest.approx(np.sqrt(3))
+    with pytest.raises(ValueError, match="steps"):
+        gn.noise_displacement_std(0, lr=0.1, eta=0.3)
+
+
+def test_no_noise_control_fails_the_evidence_clause():
+    """Without noise the simple-init net cannot leave chance: the control fails test_acc (short run)."""
+    quiet = gn.train(eta=0.0, steps=100)
+    table = gn.CLAIM.check(gn.claim_rows({"ours": quiet, "no noise": quiet}, kick=quiet))
+    assert table.control_evidence_failures("no noise") == ["test_acc"]
 
 
 def test_bad_arguments_raise():
