@@ -116,3 +116,11 @@ def test_claim_rows_put_fixed_controls_below_the_gain_threshold():
     assert table.control_evidence_failures("fixed delays, annealed σ") and table.control_evidence_failures(
         "no delays"
     )
+
+
+def test_pattern_mask_marks_only_the_pattern_spikes():
+    x, y, lags = lagged_spike_patterns(20, noise_rate=0.05, seed=0)
+    for b in range(5):
+        m = paper.pattern_mask(x[b], lags[y[b]])
+        assert int(m.sum()) == 7 and bool(x[b][m].all())
+        assert x[b].sum() > 7  # background spikes exist and are left out

@@ -355,6 +355,21 @@ def delay_displacement(model: DelaySNN, init: DelaySNN, channels: torch.Tensor) 
     return float(move[:, mask].mean()), float(move[:, ~mask].mean())
 
 
+def pattern_mask(raster: torch.Tensor, lag: torch.Tensor) -> torch.Tensor:
+    """Which spikes of one sample ``(time, channels)`` are its pattern spikes, given its class's lags ``(channels,)``.
+
+    The generator does not return onsets, so we find the onset t0 at which every pattern channel ``i`` fires at
+    ``t0 + lag_i`` (the first such t0); background spikes on pattern channels stay ``False``.
+    """
+    chans = torch.where(lag >= 0)[0]
+    mask = torch.zeros_like(raster, dtype=torch.bool)
+    for t0 in range(raster.shape[0] - int(lag.max())):
+        if bool(raster[t0 + lag[chans], chans].all()):
+            mask[t0 + lag[chans], chans] = True
+            return mask
+    raise ValueError("no onset puts a spike on every pattern channel: is `lag` this sample's class?")
+
+
 def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small delay SNN on a short spike raster, for `paperlab diagrams`."""
     torch.manual_seed(0)
