@@ -706,10 +706,24 @@ def get(key: str | int) -> Paper:
             raise UnknownPaper(f"no paper number {number}; numbers run 1..{len(PAPERS)}")
         return PAPERS[number - 1]
     slug = key.strip()
+    if slug.endswith(".ipynb"):  # a notebook path or file name
+        slug = Path(slug).stem
+    number = None
     if slug[:2].isdigit() and slug[2:3] == "_":
-        slug = slug[3:]
+        number, slug = int(slug[:2]), slug[3:]
     if slug in _BY_SLUG:
-        return _BY_SLUG[slug]
+        paper = _BY_SLUG[slug]
+        if number is not None and number != paper.number:
+            other = PAPERS[number - 1] if 1 <= number <= len(PAPERS) else None
+            hint = [f"{paper.number:02d}_{paper.slug}"] + (
+                [f"{other.number:02d}_{other.slug}"] if other else []
+            )
+            raise UnknownPaper(
+                f"{key!r}: its number and slug disagree ({slug} is paper {paper.number:02d}"
+                + (f", paper {number:02d} is {other.slug}" if other else f"; there is no paper {number}")
+                + f"); did you mean {' or '.join(hint)}?"
+            )
+        return paper
     hint = suggest(slug)
     more = f"; did you mean {', '.join(hint)}?" if hint else "; `paperlab list` shows them all"
     raise UnknownPaper(f"unknown paper {key!r}{more}")

@@ -13,10 +13,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-from paperlab import catalog
+from paperlab import catalog, config
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -32,8 +33,21 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_out(out: Path, dst: Path) -> str | None:
+    """Create ``--out`` and test-write it before any cell runs; the reason it is unusable, or None."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".paperlab-write-test-"):
+            pass
+    except OSError as exc:
+        return f"cannot write to --out {out}: {exc.strerror or exc}"
+    if dst.exists() and not dst.is_file():
+        return f"{dst} exists and is not a file"
+    return None
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
-    from paperlab.notebooks import execute, save_figures
+    from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute, save_figures
 
     paper = catalog.get(args.slug)
     if not paper.has_notebook:
@@ -42,24 +56,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    out = Path(args.out).resolve()
+    out = Path(args.out).expanduser().resolve()
     if out == paper.notebook.parent.resolve():
         print("--out must not be notebooks/: `paperlab run` never rewrites the notebooks", file=sys.stderr)
+        return 2
+    dst = out / paper.notebook.name
+    problem = _check_out(out, dst)
+    if problem is not None:
+        print(f"paperlab run: {problem}; nothing was run", file=sys.stderr)
         return 2
     os.environ["PAPERLAB_MODE"] = "full" if args.full else "fast"
     os.environ.setdefault("PAPERLAB_PROGRESS", "0")
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
-    dst = out / paper.notebook.name
-    print(f"running {paper.notebook.name} in {os.environ['PAPERLAB_MODE']} mode ...", flush=True)
+    config.settings()  # a bad PAPERLAB_* value fails here, named, not in the kernel's first cell
+    smoke = " (smoke)" if config.settings().smoke else ""
+    print(f"running {paper.notebook.name} in {os.environ['PAPERLAB_MODE']} mode{smoke} ...", flush=True)
     t0 = time.time()
     try:
         nb = execute(paper.notebook, dst, timeout=args.timeout, cwd=paper.notebook.parent)
-    except Exception as exc:
-        print(
-            f"failed after {time.time() - t0:.0f} s: {type(exc).__name__}; partial notebook in {dst}",
-            file=sys.stderr,
-        )
-        return 1
+    except NotebookFailed as exc:
+        verb = "interrupted" if isinstance(exc, NotebookInterrupted) else "failed"
+        where = f"in cell {exc.cell}" if exc.cell is not None else "before the first cell"
+        print(f"{verb} after {time.time() - t0:.0f} s {where}: {exc.error}", file=sys.stderr)
+        if exc.failed_path is not None:
+            print(f"partial run (not a finished notebook): {exc.failed_path}", file=sys.stderr)
+        return 130 if isinstance(exc, NotebookInterrupted) else 1
     figures = save_figures(nb, out / "figures", paper.notebook.stem)
     print(f"done in {time.time() - t0:.0f} s")
     print(f"notebook: {dst}")
@@ -164,9 +185,12 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except catalog.UnknownPaper as exc:
+    except (catalog.UnknownPaper, config.SettingError) as exc:
         print(f"paperlab: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("paperlab: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `paperlab list | head`
         sys.stderr.close()
         return 0

@@ -1,46 +1,188 @@
-"""Execute a notebook headlessly (used by ``paperlab run`` and ``scripts/run_notebooks.py``)."""
+"""Execute a notebook headlessly (used by ``paperlab run``, ``scripts/run_notebooks.py`` and the smoke test).
+
+A run never passes off a partial notebook as finished: outputs are cleared before the first cell
+runs, the executed copy is written (through a unique temporary file and an atomic replace) only
+when every cell ran, and a failed or interrupted run is written to ``<stem>.failed.ipynb`` with
+a banner naming the cell that raised and the error's last line, then raised as
+:class:`NotebookFailed` (or :class:`NotebookInterrupted` for Ctrl-C).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
+import signal
+import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook run that did not complete: which cell, the error's last line, where the partial run is."""
+
+    def __init__(self, src: Path, failed_path: Path | None, cell: int | None, error: str) -> None:
+        self.src, self.failed_path, self.cell, self.error = src, failed_path, cell, error
+        where = f"cell {cell}" if cell is not None else "before the first cell"
+        saved = f"; partial run in {failed_path}" if failed_path is not None else ""
+        super().__init__(f"{Path(src).name}: {self.verb} in {where}: {error}{saved}")
+
+    verb = "failed"
+
+
+class NotebookInterrupted(NotebookFailed):
+    """The run was stopped by Ctrl-C (SIGINT), in this process or in the kernel."""
+
+    verb = "interrupted"
+
+
+def failed_path_for(dst: Path) -> Path:
+    """Where a failed run of ``dst`` goes: ``<folder>/<stem>.failed.ipynb``."""
+    dst = Path(dst)
+    return dst.with_name(dst.stem + ".failed.ipynb")
+
+
+def clear_outputs(nb: nbformat.NotebookNode) -> None:
+    """Drop every code cell's outputs and execution count (a run starts from nothing)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+            cell.get("metadata", {}).pop("execution", None)
+
+
+def write_atomic(nb: nbformat.NotebookNode, dst: Path) -> None:
+    """Write ``nb`` to ``dst`` through a unique temporary file beside it and ``os.replace``."""
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            nbformat.write(nb, f)
+        tmp.chmod(0o644)
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _last_line(exc: BaseException) -> str:
+    if isinstance(exc, CellExecutionError) and getattr(exc, "ename", None):
+        value = (exc.evalue or "").strip().splitlines()
+        return f"{exc.ename}: {value[-1]}" if value else exc.ename
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[-1]}" if text else type(exc).__name__
+
+
+def _banner(error: str, cell: int | None, source: str, verb: str) -> nbformat.NotebookNode:
+    where = f"cell {cell}" if cell is not None else "before the first cell"
+    quoted = "\n".join("    " + line for line in source.splitlines()[:12]) if source else ""
+    text = (
+        f"**This run {verb}** in {where} (counting from 0, this banner not counted); the cells after it "
+        f"did not run and hold no output.\n\n`{error}`\n"
+    )
+    if quoted:
+        text += f"\nThe cell that raised:\n\n{quoted}\n"
+    banner = nbformat.v4.new_markdown_cell(text)
+    banner.metadata["paperlab"] = {"status": verb, "cell": cell, "error": error}
+    return banner
 
 
 def execute(
-    src: Path, dst: Path, *, timeout: int = 600, cwd: Path | None = None, strip_ids: bool = False
+    src: Path,
+    dst: Path,
+    *,
+    timeout: int = 600,
+    cwd: Path | None = None,
+    strip_ids: bool = False,
+    failed: Path | None = None,
 ) -> nbformat.NotebookNode:
-    """Run notebook ``src`` top to bottom and write the executed copy to ``dst``.
+    """Run notebook ``src`` top to bottom from cleared outputs; write the executed copy to ``dst``.
 
-    The kernel runs in ``cwd`` (default: the folder of ``src``) with the current
-    environment variables. ``strip_ids`` drops per-cell timing metadata so
-    committed notebooks diff cleanly.
+    The kernel runs in ``cwd`` (default: the folder of ``src``) with the current environment
+    variables. ``strip_ids`` drops per-cell timing metadata so committed notebooks diff cleanly.
+    ``dst`` is written only when every cell ran (``dst`` may be ``src``: a failed run never touches
+    it); a failed or interrupted run goes to ``failed`` (default :func:`failed_path_for` ``dst``)
+    and raises :class:`NotebookFailed` / :class:`NotebookInterrupted`. A stale failed file of an
+    earlier run is removed when this one completes.
     """
     src, dst = Path(src), Path(dst)
+    failed = Path(failed) if failed is not None else failed_path_for(dst)
     if not src.is_file():
         raise FileNotFoundError(f"no notebook at {src}")
     nb = nbformat.read(src, as_version=4)
+    clear_outputs(nb)
+    current: list[int | None] = [None]
+    sigint = [0]
+
+    def on_sigint() -> None:
+        # nbclient's own handler tears the kernel down mid-cell (the run then ends in an AssertionError).
+        # The first Ctrl-C interrupts the kernel instead, so the cell ends in a KeyboardInterrupt that
+        # is reported as such; a second one falls back to tearing it down.
+        sigint[0] += 1
+        if sigint[0] == 1 and client.km is not None:
+            asyncio.ensure_future(client.km.interrupt_kernel())
+        else:
+            asyncio.ensure_future(client._async_cleanup_kernel())
+
+    def watch_sigint(**_: object) -> None:
+        try:
+            asyncio.get_event_loop().add_signal_handler(signal.SIGINT, on_sigint)
+        except (RuntimeError, NotImplementedError, ValueError):  # not the main thread, or no signals here
+            pass
+
+    def on_cell_start(cell, cell_index):  # noqa: ANN001, ANN202
+        current[0] = cell_index
+        watch_sigint()
+
     client = NotebookClient(
         nb,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(cwd or src.parent)}},
         record_timing=False,
+        on_cell_start=on_cell_start,
+        on_notebook_start=watch_sigint,
     )
     try:
         client.execute()
-    finally:
-        if strip_ids:
-            for cell in nb.cells:
-                cell.get("metadata", {}).pop("execution", None)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        tmp = dst.with_name(dst.name + ".tmp")
-        nbformat.write(nb, tmp)
-        os.replace(tmp, dst)
-    return nb
+        error: BaseException | None = None
+    except BaseException as exc:  # noqa: BLE001 - every way a run can stop is reported below
+        error = exc
+    if strip_ids:
+        for cell in nb.cells:
+            cell.get("metadata", {}).pop("execution", None)
+    if error is None:
+        write_atomic(nb, dst)
+        failed.unlink(missing_ok=True)
+        return nb
+    interrupted = (
+        sigint[0] > 0
+        or isinstance(error, KeyboardInterrupt)
+        or (isinstance(error, CellExecutionError) and getattr(error, "ename", "") == "KeyboardInterrupt")
+    )
+    line = (
+        "KeyboardInterrupt (Ctrl-C)"
+        if interrupted and isinstance(error, KeyboardInterrupt)
+        else _last_line(error)
+    )
+    if interrupted and not line.startswith("KeyboardInterrupt"):
+        line = f"KeyboardInterrupt (Ctrl-C; then {line})"
+    if not isinstance(error, Exception | KeyboardInterrupt):
+        raise error  # SystemExit and the like: not ours to translate
+    kind = NotebookInterrupted if interrupted else NotebookFailed
+    cell = current[0]
+    source = nb.cells[cell].source if cell is not None and cell < len(nb.cells) else ""
+    nb.cells.insert(0, _banner(line, cell, source, kind.verb))
+    try:
+        write_atomic(nb, failed)
+        saved: Path | None = failed
+    except OSError:
+        saved = None
+    raise kind(src, saved, cell, line) from error
 
 
 def save_figures(nb: nbformat.NotebookNode, folder: Path, stem: str) -> list[Path]:

@@ -3,7 +3,10 @@
     python scripts/run_notebooks.py                      # every notebook
     python scripts/run_notebooks.py notebooks/01_*.ipynb # some
 
-Run this before committing a notebook: the stored outputs are what nbval compares.
+Run this before committing a notebook: the stored outputs are what nbval compares. A notebook is
+replaced only when its run completed (written to a temporary file, then moved into place); a failed
+run leaves the committed notebook as it was and is written to a ``.failed.ipynb`` in a temporary
+folder. Ctrl-C stops the whole run (exit 130).
 """
 
 from __future__ import annotations
@@ -11,13 +14,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from paperlab.notebooks import execute  # noqa: E402
+from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,16 +33,28 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(
         PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", MPLBACKEND="module://matplotlib_inline.backend_inline"
     )
+    failed_dir = Path(tempfile.gettempdir()) / "paperlab-failed"
     times, failed = [], []
     for path in paths:
         t0 = time.time()
         try:
-            execute(path, path, timeout=args.timeout, strip_ids=True)
-        except Exception as exc:  # report and go on to the next notebook
-            failed.append(path)
-            print(
-                f"FAILED {path.name}: {type(exc).__name__}: {str(exc).splitlines()[-1] if str(exc) else ''}"
+            execute(
+                path,
+                path,
+                timeout=args.timeout,
+                strip_ids=True,
+                failed=failed_dir / (path.stem + ".failed.ipynb"),
             )
+        except NotebookInterrupted as exc:
+            print(f"INTERRUPTED {path.name} in cell {exc.cell}: {path.name} left as committed; stopping")
+            if exc.failed_path is not None:
+                print(f"  partial run: {exc.failed_path}")
+            return 130
+        except NotebookFailed as exc:  # report and go on to the next notebook
+            failed.append(path)
+            print(f"FAILED {path.name} in cell {exc.cell}: {exc.error} ({path.name} left as committed)")
+            if exc.failed_path is not None:
+                print(f"  partial run: {exc.failed_path}")
         dt = time.time() - t0
         times.append((dt, path.name))
         print(f"{dt:6.1f} s  {path.name}", flush=True)
@@ -49,4 +65,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # between notebooks
+        print("interrupted")
+        sys.exit(130)
