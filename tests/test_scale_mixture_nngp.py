@@ -47,3 +47,32 @@ def test_outliers_and_split():
     xtr, ytr, xte, yte = smn.diabetes_shift_split()
     assert len(xte) == pytest.approx(0.15 * 442, abs=2) and abs(ytr.mean()) < 1e-12
     assert torch.is_tensor(torch.as_tensor(xtr))
+
+
+def test_importance_sampling_with_inverse_gamma_prior_matches_the_closed_form():
+    x_tr, y_tr = smn.toy_data(20, -3, 3, seed=0)
+    x_te, y_te = smn.toy_data(50, -3, 5, seed=3)
+    k, kx, kd = smn.kernel_matrices(x_tr, x_te)
+    noise = 0.01
+    closed = sm.nll(sm.tp_predict(k, kx, kd, y_tr, noise=noise, alpha=2.0, beta=2.0), y_te)
+    prior = stats.invgamma(a=2.0, scale=2.0)
+    is_pred = smn.importance_predict(k, kx, kd, y_tr, prior, n_samples=20_000, noise_grid=[noise], seed=0)
+    assert is_pred.nll(y_te) == pytest.approx(closed, abs=0.02)
+    assert is_pred.weights.sum() == pytest.approx(1.0) and 1 < is_pred.ess < 20_000
+    with pytest.raises(ValueError, match="n_samples"):
+        smn.importance_predict(k, kx, kd, y_tr, prior, n_samples=0)
+
+
+def test_gaussian_controls_fail_the_finite_width_clause():
+    x0 = np.array([0.5, -1.0])
+    p = smn.ks_pvalues(smn.sample_outputs(x0, width=512, n_draws=6000, seed=1), x0)
+    clause = smn.CLAIM.clause("ks_p")
+    assert clause.holds(p["t-process"])
+    assert not clause.holds(p["NNGP"]) and not clause.holds(p["NNGP, fitted scale"])
+
+
+def test_few_point_tasks_return_one_nll_per_task_and_model():
+    few = smn.few_point_ood(4, 3, seed=0, burr=True)
+    assert set(few) == {*smn.MODELS, "Burr XII (IS)"} and all(len(v) == 3 for v in few.values())
+    with pytest.raises(ValueError, match="n_train"):
+        smn.few_point_ood(0, 3)
