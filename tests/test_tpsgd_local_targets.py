@@ -59,9 +59,28 @@ def test_rnn_recurrent_update_ignores_the_readout():
     assert torch.equal(a.rec.weight, b.rec.weight) and torch.equal(a.inp.weight, b.inp.weight)
 
 
-@pytest.mark.parametrize(("arch", "width"), [("mlp", (32, 32)), ("rnn", 16)])
-def test_tpsgd_holds_less_for_backward_than_bp(arch, width):
-    assert tp.saved_activation_bytes("tpsgd", arch, width) < tp.saved_activation_bytes("bp", arch, width)
+def test_activation_bytes_count_distinct_activations_only():
+    # BP on 64-16-16-10, batch 32: h1, h2 (each also the next layer's saved input), the log-softmax, the loss
+    assert tp.activation_bytes("bp", "mlp", (16, 16)) == 4 * (32 * 16 * 2 + 32 * 10 + 1)
+    # tpSGD: one layer at a time -- its detached input, its output and its local residual
+    assert tp.activation_bytes("tpsgd", "mlp", (16, 16)) == 4 * 32 * 16 * 3
+    # BP grows with depth, tpSGD does not
+    assert tp.activation_bytes("bp", "mlp", (16,) * 4) > tp.activation_bytes("tpsgd", "mlp", (16,) * 4)
+    assert tp.activation_bytes("tpsgd", "mlp", (16,) * 4) == tp.activation_bytes("tpsgd", "mlp", (16, 16))
+
+
+def test_backprop_control_fails_the_rnn_memory_clause():
+    bp, ours = (tp.activation_bytes(m, "rnn", 32) for m in ("bp", "tpsgd"))
+    clause = tp.CLAIM.clause("rnn_mem_ratio")
+    assert clause.holds(ours / bp) and not clause.holds(bp / bp)
+
+
+def test_drtp_moves_along_the_projected_target_without_an_error_term():
+    out, goal = torch.zeros(4, 3, requires_grad=True), torch.randn(4, 3)
+    tp.local_loss(out, goal, "drtp").backward()
+    assert torch.allclose(out.grad, -goal / 4)  # d(-<goal, out>)/d out, batch mean
+    with pytest.raises(ValueError, match="rule"):
+        tp.local_loss(out, goal, "dfa")
 
 
 def test_tpsgd_learns_above_chance():
