@@ -3,7 +3,9 @@
 Fast mode never downloads anything. In full mode a loader calls :func:`fetch`, which returns the
 cached copy when its hash matches and otherwise downloads the file with a timeout into a temporary
 file beside its final place, checks the size and the sha256, and moves it into place atomically
-(``os.replace``), so the cache never holds a partial or unverified file. Offline, :func:`fetch`
+(``os.replace``, mode 0644), so the cache never holds a partial or unverified file. Each download has
+an overall deadline as well as a per-read timeout, an entry without a recorded size is capped
+(:data:`DEFAULT_MAX_SIZE`), and ``.part`` files left by a killed download are removed on the next fetch. Offline, :func:`fetch`
 raises :class:`DataUnavailable`, whose message names the file, its URL and hash, the exact path
 where a copy fetched by hand should go, and how to run in fast mode instead.
 
@@ -17,11 +19,14 @@ Entries are added only with a URL and hash that have been checked, e.g.::
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import http.client
 import os
 import re
+import socket
 import tempfile
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -139,32 +144,95 @@ def is_valid(entry: Entry, path: Path) -> bool:
     return sha256_file(path) == entry.sha256
 
 
+DEFAULT_MAX_SIZE = 4 << 30
+"""The most bytes fetched for an entry that records no size (4 GiB): a server cannot fill the disk."""
+STALE_PART_SECONDS = 3600
+"""A ``.part`` file untouched this long is left over from a killed download and is removed."""
+
+
+def _deadline_for(entry: Entry) -> float:
+    """The default overall deadline of one download: 10 minutes, plus 1 s per 250 kB recorded."""
+    return 600.0 + (entry.size or 0) / 250_000
+
+
+def _remove_stale_parts(folder: Path, entry: Entry) -> None:
+    """Delete ``.part`` files of ``entry`` left by a download that was killed (SIGKILL, power loss).
+
+    One is stale when its process (named in the file name, on this host) is gone, or when it has
+    not been written for :data:`STALE_PART_SECONDS` (another host's download, or a reused pid).
+    """
+    host = _host()
+    now = time.time()
+    for part in folder.glob(f".{glob.escape(entry.name)}.*.part"):
+        try:
+            fields = part.name[len(entry.name) + 2 :].split(".")
+            dead = len(fields) >= 3 and fields[0] == host and not _alive(int(fields[1]))
+            if dead or now - part.stat().st_mtime > STALE_PART_SECONDS:
+                part.unlink(missing_ok=True)
+        except (OSError, ValueError):
+            continue
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def fetch(
-    entry_or_name: Entry | str, *, timeout: float = 30, cache: str | os.PathLike[str] | None = None
+    entry_or_name: Entry | str,
+    *,
+    timeout: float = 30,
+    deadline: float | None = None,
+    max_size: int = DEFAULT_MAX_SIZE,
+    cache: str | os.PathLike[str] | None = None,
 ) -> Path:
     """The verified local path of a registered file, downloading it first if the cache lacks a valid copy.
 
-    ``timeout`` (seconds) bounds each blocking network operation. A cached file whose hash does not
-    match is downloaded again and replaced. Raises :class:`DataUnavailable` when the download fails
-    and :class:`IntegrityError` when the downloaded bytes have the wrong size or sha256.
+    ``timeout`` (seconds) bounds each blocking network operation; ``deadline`` (seconds; default
+    10 minutes plus 1 s per 250 kB of the recorded size) bounds the whole download, so a server
+    trickling bytes cannot hold it forever. An entry without a recorded size is cut off past
+    ``max_size`` bytes. A cached file whose hash does not match is downloaded again and replaced;
+    cached files are readable by everyone (0644). Raises :class:`DataUnavailable` when the download
+    fails and :class:`IntegrityError` when the downloaded bytes have the wrong size or sha256.
     """
     entry = resolve(entry_or_name)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not timeout > 0:
         raise ValueError(f"timeout must be a positive number of seconds; got {timeout!r}")
+    if deadline is None:
+        deadline = _deadline_for(entry)
+    if isinstance(deadline, bool) or not isinstance(deadline, int | float) or not deadline > 0:
+        raise ValueError(f"deadline must be a positive number of seconds; got {deadline!r}")
+    if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 1:
+        raise ValueError(f"max_size must be a positive number of bytes; got {max_size!r}")
     folder = data_dir(cache)
     target = folder / entry.name
     if is_valid(entry, target):
         return target
+    _remove_stale_parts(folder, entry)
     stale = " (the file already there does not match the registered hash)" if target.exists() else ""
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{entry.name}.", suffix=".part")
+    fd, tmp_name = tempfile.mkstemp(
+        dir=folder, prefix=f".{entry.name}.{_host()}.{os.getpid()}.", suffix=".part"
+    )
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            digest, n = _download(entry, out, timeout)
+            digest, n = _download(entry, out, timeout, time.monotonic() + deadline, deadline, max_size)
         if entry.size is not None and n != entry.size:
             raise IntegrityError(entry, "size", f"{entry.size} bytes", f"{n} bytes")
         if digest != entry.sha256:
             raise IntegrityError(entry, "sha256", entry.sha256, digest)
+        tmp.chmod(0o644)
         os.replace(tmp, target)
     except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException) as exc:
         if isinstance(exc, urllib.error.HTTPError):
@@ -177,19 +245,40 @@ def fetch(
     return target
 
 
-def _download(entry: Entry, out: BinaryIO, timeout: float) -> tuple[str, int]:
-    """Stream ``entry.url`` into ``out``; return (sha256 hex, bytes).
+def _download(
+    entry: Entry, out: BinaryIO, timeout: float, until: float, deadline: float, max_size: int
+) -> tuple[str, int]:
+    """Stream ``entry.url`` into ``out`` until the monotonic time ``until``; return (sha256 hex, bytes).
 
-    Stops early past the recorded size; a body shorter than its Content-Length is an IncompleteRead.
+    Stops early past the recorded size (or ``max_size`` when none is recorded); a body shorter than
+    its Content-Length is an IncompleteRead; past the deadline a TimeoutError.
     """
     digest, n = hashlib.sha256(), 0
+    cap = entry.size if entry.size is not None else max_size
     request = urllib.request.Request(entry.url, headers={"User-Agent": "paperlab"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         announced = response.headers.get("Content-Length")
-        for chunk in iter(lambda: response.read(_CHUNK), b""):
+        read = getattr(response, "read1", response.read)  # whatever has arrived, not a full chunk
+        while True:
+            if time.monotonic() > until:
+                raise TimeoutError(
+                    f"the download took longer than its deadline of {deadline:g} s ({n} bytes)"
+                )
+            chunk = read(_CHUNK)
+            if not chunk:
+                break
             n += len(chunk)
-            if entry.size is not None and n > entry.size:
-                raise IntegrityError(entry, "size", f"{entry.size} bytes", f"more than {entry.size} bytes")
+            if n > cap:
+                if entry.size is not None:
+                    raise IntegrityError(
+                        entry, "size", f"{entry.size} bytes", f"more than {entry.size} bytes"
+                    )
+                raise IntegrityError(
+                    entry,
+                    "size",
+                    f"at most {max_size} bytes (no size recorded)",
+                    f"more than {max_size} bytes",
+                )
             digest.update(chunk)
             out.write(chunk)
     if announced is not None and announced.isdigit() and n != int(announced):
