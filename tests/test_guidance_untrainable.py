@@ -53,3 +53,40 @@ def test_bad_arguments():
         gu.shifted_digits(canvas=4)
     with pytest.raises(ValueError, match="lam"):
         gu.train_target(gu.shifted_digits(n_train=50), None, lam=-1)
+
+
+def test_he_init_keeps_the_signal_and_torch_default_shrinks_it():
+    torch.manual_seed(0)
+    x = torch.rand(128, 1, 16, 16)
+    he = gu.layer_health(gu.DeepFCN(width=64, init="he"), x)["spread"]
+    default = gu.layer_health(gu.DeepFCN(width=64, init="torch"), x)["spread"]
+    assert 0.3 < he[-1] / he[0] < 3
+    assert default[-1] / default[0] < 0.01
+    with pytest.raises(ValueError, match="init"):
+        gu.DeepFCN(init="xavier")
+
+
+def test_unguided_control_fails_the_evidence_clause():
+    data = gu.shifted_digits(n_train=100, canvas=16, seed=0)
+    guide = gu.GuideCNN().requires_grad_(False).eval()
+    runs = {
+        name: gu.train_target(data, g, width=32, steps=5, seed=0)
+        for name, g in [("unguided", None), ("trained guide", guide), ("untrained guide", guide)]
+    }
+    rows = gu.claim_rows(runs, guide, data[2][:50])
+    assert set(rows) == {"ours", "unguided FCN", "untrained-CNN guide"}
+    assert rows["unguided FCN"]["test_gain"] == 0.0
+    table = gu.CLAIM.check(rows)
+    assert table.control_evidence_failures("unguided FCN") == ["test_gain"]
+    with pytest.raises(ValueError, match="runs"):
+        gu.claim_rows({"unguided": runs["unguided"]}, guide, data[2][:50])
+
+
+def test_gram_layer_cka_matches_the_shared_cka_matrix():
+    from paperlab.align.cka import cka_matrix
+
+    torch.manual_seed(0)
+    fcn, cnn, x = gu.DeepFCN(width=32, depth=4), gu.GuideCNN(), torch.rand(40, 1, 16, 16)
+    with torch.no_grad():
+        ref = cka_matrix([h.numpy() for h in fcn.hidden(x)], [h.flatten(1).numpy() for h in cnn.hidden(x)])
+    assert gu.layer_cka(fcn, cnn, x) == pytest.approx(ref, abs=1e-5)
