@@ -59,3 +59,26 @@ def test_outliers_and_bad_arguments():
         fs.simulate(10, outlier_frac=0.6)
     with pytest.raises(ValueError, match="dist"):
         fs.fccov(torch.zeros(5, 1), torch.zeros(4, 4))
+
+
+def test_sir_recovers_a_linear_index():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 5))
+    beta = fs.sliced_inverse_regression(x, x[:, 0] + 0.5 * x[:, 1] + 0.1 * rng.normal(size=2000))[:, 0]
+    assert abs(beta @ np.array([1, 0.5, 0, 0, 0])) / np.linalg.norm(beta) / np.sqrt(1.25) > 0.99
+    with pytest.raises(ValueError, match="n_slices"):
+        fs.sliced_inverse_regression(x, x[:, 0], n_slices=1)
+
+
+def test_linear_sir_control_fails_the_clean_recovery_clause():
+    x, y, _ = fs.simulate(600, seed=0)
+    xt, _, ft = fs.simulate(400, seed=1000)
+    beta = fs.sliced_inverse_regression(x.numpy(), y.numpy().mean(1))
+    d = fs.distance_correlation(xt.numpy() @ beta, ft.numpy())
+    assert not fs.CLAIM.clause("dcor_clean").holds(d)
+
+
+def test_distance_correlation_is_affine_but_not_monotone_invariant():
+    f = np.random.default_rng(0).normal(size=400)
+    assert fs.distance_correlation(f, -3 * f + 2) == pytest.approx(1.0)
+    assert fs.distance_correlation(f, -np.exp(-f)) < 0.95
