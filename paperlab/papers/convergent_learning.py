@@ -23,17 +23,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
+from scipy.optimize import linear_sum_assignment
 from torch import nn
 from torch.nn import functional as F
 
 from paperlab.align.cka import linear_cka
 from paperlab.align.hooks import collect_activations
-from paperlab.align.matching import bipartite_match, correlation_matrix, sparse_prediction, spectral_groups
+from paperlab.align.matching import correlation_matrix, sparse_prediction, spectral_groups
+from paperlab.claims import Claim, Clause
 from paperlab.config import seed_everything
 from paperlab.train import accuracy, batches, fit
 
 LAYERS = ("conv1", "conv2", "fc")
 _HOOKS = {"conv1": "relu1", "conv2": "relu2", "fc": "relu3"}
+_DEAD_STD = 1e-12  # a unit whose activation std over the samples is below this is dead
 
 
 # 1. model -----------------------------------------------------------------------------------------
@@ -84,19 +87,63 @@ def activations(net: nn.Module, x: torch.Tensor) -> dict[str, np.ndarray]:
     return {k: acts[_HOOKS[k]] for k in LAYERS}
 
 
+def live_mask(acts: np.ndarray) -> np.ndarray:
+    """``(units,)`` bool: the units whose activation varies over the samples.
+
+    A post-ReLU unit that is zero on every input (a *dead* unit) has no correlation with
+    anything; scored as 0 it would look like a unit without a partner. Dead units are left
+    out of every matching here and counted instead (:func:`dead_counts`).
+    """
+    return np.asarray(acts).std(axis=0) > _DEAD_STD
+
+
+def dead_counts(acts: dict[str, np.ndarray]) -> dict[str, int]:
+    """``{layer: number of dead units}`` on the samples in ``acts``."""
+    return {layer: int((~live_mask(a)).sum()) for layer, a in acts.items()}
+
+
+def match_live(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Bipartite (Hungarian) matching of the live units of ``a`` to the live units of ``b`` (Sec. 3).
+
+    Returns ``(units_a, units_b, cols, corr)``: the original indices of the live units of
+    each net, and for each *matched* live unit of ``a`` (``min(live_a, live_b)`` of them, in
+    ``units_a`` order) the column ``cols[r]`` of its partner in ``units_b`` and their
+    correlation ``corr[r]``. When ``a`` has more live units than ``b``, the ``a`` units left
+    without a partner are dropped from ``units_a``.
+    """
+    ua, ub = np.flatnonzero(live_mask(a)), np.flatnonzero(live_mask(b))
+    c = correlation_matrix(a[:, ua], b[:, ub])
+    rows, cols = linear_sum_assignment(-c)  # rectangular: min(len(ua), len(ub)) pairs, rows sorted
+    return ua[rows], ub, cols.astype(int), c[rows, cols]
+
+
 @dataclass
 class LayerAlignment:
-    """Everything the notebook shows for one layer of one pair of nets."""
+    """Everything the notebook shows for one layer of one pair of nets, on live units only.
 
-    within: np.ndarray  # (units, units) correlation inside net 1
-    between: np.ndarray  # (units, units) net 1 x net 2
-    perm: np.ndarray  # hungarian match
-    matched: np.ndarray  # correlation of each unit with its hungarian partner
-    semi_matched: np.ndarray  # correlation with its best partner (semi-matching)
+    Rows are the matched live units of net 1 (original ids ``units_a``), columns the live
+    units of net 2 (original ids ``units_b``).
+    """
+
+    units_a: np.ndarray  # (k,) original ids of the matched live units of net 1
+    units_b: np.ndarray  # (live_b,) original ids of the live units of net 2
+    dead: tuple[int, int]  # dead units in net 1 and net 2
+    within: np.ndarray  # (k, k) correlation inside net 1
+    between: np.ndarray  # (k, live_b) net 1 x net 2
+    perm: np.ndarray  # (k,) hungarian match: column of ``between``
+    matched: np.ndarray  # (k,) correlation of each unit with its hungarian partner
+    semi_matched: np.ndarray  # (k,) correlation with its best partner (semi-matching)
     cka: float
     sparse: dict[float, tuple[float, float]] = field(
         default_factory=dict
-    )  # l1 -> (explained var, mean nonzeros)
+    )  # l1 -> (explained var of the live units of net 2, mean nonzeros)
+
+    def partner(self, unit: int) -> int:
+        """Original id in net 2 of the hungarian partner of unit ``unit`` of net 1."""
+        hit = np.flatnonzero(self.units_a == unit)
+        if len(hit) == 0:
+            raise ValueError(f"unit must be a matched live unit of net 1 {self.units_a.tolist()}; got {unit}")
+        return int(self.units_b[self.perm[hit[0]]])
 
 
 def align_pair(
@@ -107,7 +154,7 @@ def align_pair(
     max_samples: int = 6000,
     seed: int = 0,
 ) -> dict[str, LayerAlignment]:
-    """One-to-one and one-to-many alignment of net 1 to net 2, layer by layer (Secs. 3-4).
+    """One-to-one and one-to-many alignment of net 1 to net 2, layer by layer (Secs. 3-4), live units only.
 
     Sparse prediction is fit on half of the samples and scored on the other half, so the
     explained variance is out-of-sample. At most ``max_samples`` samples are used per layer.
@@ -119,58 +166,160 @@ def align_pair(
         if len(a) > max_samples:
             idx = rng.choice(len(a), size=max_samples, replace=False)
             a, b = a[idx], b[idx]
-        perm, matched = bipartite_match(a, b)
-        _, semi = bipartite_match(a, b, method="semi")
+        units_a, units_b, perm, matched = match_live(a, b)
+        a_live, b_live = a[:, units_a], b[:, units_b]
+        between = correlation_matrix(a_live, b_live)
         half = len(a) // 2
         sparse = {}
         for l1 in l1_grid:
-            res = sparse_prediction(a[:half], b[:half], l1, test=(a[half:], b[half:]))
+            res = sparse_prediction(a_live[:half], b_live[:half], l1, test=(a_live[half:], b_live[half:]))
             sparse[l1] = (res.mean_explained, float(res.nonzeros.mean()))
         out[layer] = LayerAlignment(
-            within=correlation_matrix(a, a),
-            between=correlation_matrix(a, b),
+            units_a=units_a,
+            units_b=units_b,
+            dead=(int((~live_mask(a)).sum()), int((~live_mask(b)).sum())),
+            within=correlation_matrix(a_live, a_live),
+            between=between,
             perm=perm,
             matched=matched,
-            semi_matched=semi,
+            semi_matched=between.max(axis=1),
             cka=linear_cka(a, b),
             sparse=sparse,
         )
     return out
 
 
-def reliability(all_acts: list[dict[str, np.ndarray]], layer: str) -> np.ndarray:
-    """For each unit of net 0: its hungarian-matched correlation in every other net ``(units, n_nets - 1)``.
+def reliability(all_acts: list[dict[str, np.ndarray]], layer: str) -> tuple[np.ndarray, np.ndarray]:
+    """For each live unit of net 0: its hungarian-matched correlation in every other net.
 
-    Units with a high value in every column are learned reliably; the paper's Fig. 3 sorts by this.
+    Returns ``(units, corr)``: the original ids of the live units of net 0 and a
+    ``(units, n_nets - 1)`` array (NaN where a net has fewer live units and leaves the unit
+    without a partner). Units with a high value in every column are learned reliably; the
+    paper's Fig. 3 sorts by this.
     """
-    return np.column_stack([bipartite_match(all_acts[0][layer], other[layer])[1] for other in all_acts[1:]])
+    units = np.flatnonzero(live_mask(all_acts[0][layer]))
+    out = np.full((len(units), len(all_acts) - 1), np.nan)
+    for k, other in enumerate(all_acts[1:]):
+        ua, _, _, corr = match_live(all_acts[0][layer], other[layer])
+        out[np.searchsorted(units, ua), k] = corr
+    return units, out
 
 
 def matched_summary(
     trained: list[dict[str, np.ndarray]], untrained: list[dict[str, np.ndarray]], max_samples: int = 6000
 ) -> dict[str, tuple[float, float]]:
-    """Per layer: mean hungarian-matched correlation over all pairs of trained nets, and over all
-    (trained, untrained) pairs — the chance level of matching for this architecture and data.
+    """Per layer: mean hungarian-matched correlation of live units over all pairs of trained nets, and
+    over all (trained, untrained) pairs — the chance level of matching for this architecture and data.
     The first ``max_samples`` samples of each layer are used."""
     out = {}
     for layer in LAYERS:
         cut = slice(0, max_samples)
         tt = [
-            bipartite_match(a[layer][cut], b[layer][cut])[1].mean()
+            match_live(a[layer][cut], b[layer][cut])[3].mean()
             for i, a in enumerate(trained)
             for b in trained[i + 1 :]
         ]
-        tu = [bipartite_match(a[layer][cut], u[layer][cut])[1].mean() for a in trained for u in untrained]
+        tu = [match_live(a[layer][cut], u[layer][cut])[3].mean() for a in trained for u in untrained]
         out[layer] = (float(np.mean(tt)), float(np.mean(tu)))
     return out
 
 
 def many_to_many(acts_1: dict[str, np.ndarray], acts_2: dict[str, np.ndarray], layer: str, k: int) -> object:
-    """Spectral grouping (Sec. 5) of the joint units of one layer of two nets into ``k`` groups."""
+    """Spectral grouping (Sec. 5) of the joint live units of one layer of two nets into ``k`` groups."""
     if layer not in LAYERS:
         raise ValueError(f"layer must be one of {LAYERS}; got {layer!r}")
-    a, b = acts_1[layer], acts_2[layer]
-    return spectral_groups(a[:6000], b[:6000], k)
+    a, b = acts_1[layer][:6000], acts_2[layer][:6000]
+    return spectral_groups(a[:, live_mask(a)], b[:, live_mask(b)], k)
+
+
+# 3. claim ------------------------------------------------------------------------------------------
+CLAIM = Claim(
+    slug="convergent_learning",
+    statement=(
+        "two nets trained from different seeds have one-to-one matched units well above chance (an untrained "
+        "net), share each layer's subspace (CKA) and need a linear map, not a permutation, to align fully"
+    ),
+    clauses=(
+        Clause(
+            "matched_mean",
+            "mean hungarian-matched correlation of live units, averaged over conv1, conv2, fc",
+            ">=",
+            0.6,
+        ),
+        Clause("matched_fc", "mean hungarian-matched correlation of the live fc units", ">=", 0.65),
+        Clause("cka_min", "smallest linear CKA between the two nets over the three layers", ">=", 0.75),
+        Clause(
+            "subspace_gap",
+            "smallest over layers of (held-out EV of a linear map) - (mean one-to-one r²)",
+            ">=",
+            0.15,
+            kind="sanity",
+        ),
+        Clause(
+            "middle_worst",
+            "min(conv1, fc) - conv2 matched correlation: the middle layer matches worst (paper: conv2-conv4)",
+            ">=",
+            0.0,
+            kind="reported",
+        ),
+        Clause(
+            "depth_drop",
+            "conv1 - fc matched correlation: matching weakens with depth",
+            ">=",
+            0.0,
+            kind="reported",
+        ),
+    ),
+)
+
+
+def claim_rows(
+    acts_1: dict[str, np.ndarray],
+    acts_2: dict[str, np.ndarray],
+    acts_untrained: dict[str, np.ndarray],
+    seed: int = 0,
+) -> dict[str, dict[str, float]]:
+    """Claim rows for net 1 against three partners.
+
+    ``ours``: net 2 (trained, other seed), hungarian matching. ``untrained net``: an untrained
+    net in place of net 2 (what architecture and input statistics give for free).
+    ``random pairing``: net 2 again, but each live unit of net 1 paired with a random live unit
+    of net 2 instead of its hungarian partner (the matching ablated).
+    """
+    rng = np.random.default_rng(seed)
+    rows = {}
+    for name, partner in (("ours", acts_2), ("untrained net", acts_untrained), ("random pairing", acts_2)):
+        pair = align_pair(acts_1, partner, l1_grid=(0.0,), seed=seed)
+        matched = {}
+        for layer, r in pair.items():
+            if name == "random pairing":
+                cols = rng.permutation(r.between.shape[1])[: len(r.units_a)]
+                matched[layer] = r.between[np.arange(len(cols)), cols]
+            else:
+                matched[layer] = r.matched
+        m = {layer: float(v.mean()) for layer, v in matched.items()}
+        rows[name] = {
+            "matched_mean": float(np.mean(list(m.values()))),
+            "matched_fc": m["fc"],
+            "cka_min": min(r.cka for r in pair.values()),
+            "subspace_gap": min(pair[k].sparse[0.0][0] - float((matched[k] ** 2).mean()) for k in LAYERS),
+            "middle_worst": min(m["conv1"], m["fc"]) - m["conv2"],
+            "depth_drop": m["conv1"] - m["fc"],
+        }
+    return rows
+
+
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """Fast mode: nets from seeds ``2 seed`` and ``2 seed + 1`` (300 steps), an untrained net from seed
+    ``100 + seed``; the rows of :func:`claim_rows` on the test digits."""
+    from paperlab.data.bundled import digit_images
+
+    data = digit_images()
+    nets, _ = train_nets((2 * seed, 2 * seed + 1), data, steps=300)
+    seed_everything(100 + seed)
+    untrained = SmallCNN()
+    a1, a2, au = (activations(n, data[2]) for n in (*nets, untrained))
+    return claim_rows(a1, a2, au, seed=seed)
 
 
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
