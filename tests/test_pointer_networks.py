@@ -85,3 +85,31 @@ def test_bad_arguments():
         tsp_data(2, 12)
     with pytest.raises(ValueError, match="n_points"):
         convex_hull_data(2, 2)
+
+
+def test_nearest_neighbour_tours_are_greedy_permutations():
+    pts, _, _ = tsp_data(20, 6, seed=1)
+    tours = paper.nearest_neighbour_tours(pts)
+    assert all(sorted(t) == list(range(6)) for t in tours.tolist()) and (tours[:, 0] == 0).all()
+    p = pts[0].numpy().astype(np.float64)
+    d = np.linalg.norm(p[tours[0, 0]] - p, axis=1)
+    d[0] = np.inf
+    assert tours[0, 1] == d.argmin()
+
+
+def test_nearest_neighbour_control_fails_the_tsp_evidence_clause():
+    tp, _, opt = paper.tsp_test_set(0)
+    ratio = paper.tour_ratio(tp, paper.nearest_neighbour_tours(tp), opt)
+    assert 1.0 < ratio and not paper.CLAIM.clause("tsp_ratio").holds(ratio)
+    assert not paper.CLAIM.clause("tsp_ratio").holds(float("nan"))  # "not run" never passes
+
+
+def test_angular_order_is_the_hull_when_all_points_are_on_it():
+    sq = torch.tensor([[[0.0, 0.0], [1.0, 1.0], [1.0, 0.0], [0.0, 1.0]]])
+    order = paper.angular_order(sq)[0]
+    assert paper.polygon_area(sq[0].numpy(), order) == pytest.approx(1.0)
+    pts, hull = convex_hull_data(200, 15, seed=3)
+    scores = paper.hull_scores(pts, hull, paper.angular_order(pts))
+    assert (
+        scores["area"] < 0.9
+    )  # interior points dent the polygon: the no-learning control fails hull_area_15
