@@ -53,3 +53,29 @@ def test_lsh_and_bad_arguments():
         bp.topic_corpus(topic_share=0)
     with pytest.raises(ValueError, match="noise"):
         bp.sense_corpus(noise=1.0)
+
+
+def test_semantic_hashing_codes_are_bits_and_noise_only_in_training():
+    torch.manual_seed(0)
+    c = bp.topic_corpus(n_docs=30, vocab=40, seed=0)
+    counts = torch.tensor(bp.word_counts(c), dtype=torch.float32)
+    m = bp.SemanticHashing(c.vocab, bits=8, hidden=16, noise=4.0)
+    codes = m.codes(counts)
+    assert codes.shape == (30, 8) and set(np.unique(codes)) <= {0, 1}
+    assert m.training  # codes() restores the mode
+    m.eval()
+    torch.testing.assert_close(m.code(counts), m.code(counts))  # no noise at evaluation
+    m.train()
+    assert not torch.allclose(m.code(counts), m.code(counts))
+    with pytest.raises(ValueError, match="noise"):
+        bp.SemanticHashing(10, noise=-1.0)
+
+
+def test_pca_sign_control_fails_the_map_evidence_clause():
+    corpus = bp.topic_corpus(n_docs=1500, n_topics=10, vocab=500, seed=0)
+    pca = bp.hamming_map(bp.pca_sign_codes(corpus, bits=32), corpus.topics)
+    lsh = bp.hamming_map(bp.lsh_codes(corpus, bits=32, seed=0), corpus.topics)
+    rows = bp.claim_rows({"ours": pca, "LSH on TF-IDF": lsh, "semantic hashing": 1.0})
+    assert not bp.CLAIM.clause("map").holds(rows["ours"]["map"])  # no learning: below the evidence bar
+    assert rows["semantic hashing"]["gain_over_semantic_hashing"] == 0.0
+    assert not bp.CLAIM.clause("gain_over_semantic_hashing").holds(0.0)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from paperlab.claims import Claim, Clause
 from paperlab.config import seed_everything
 from paperlab.train import batches, fit
 
@@ -61,6 +62,49 @@ class BinaryPVDBOW(nn.Module):
         if self.binary:
             return (torch.sigmoid(e) > 0.5).numpy().astype(np.uint8)
         return (e - e.mean(0) > 0).numpy().astype(np.uint8)
+
+
+class SemanticHashing(nn.Module):
+    """Comparator: autoencoder semantic hashing (Salakhutdinov & Hinton, 2009), trained end to end.
+
+    Encoder ``log(1 + counts) -> hidden -> hidden -> code logits``; during training Gaussian noise of
+    std ``noise`` is added to the code layer's input before the sigmoid, which pushes the code units
+    to saturate so that thresholding them at 0.5 loses little (the paper's trick, there with variance
+    16). The decoder reconstructs the document's word distribution (softmax, multinomial likelihood,
+    as in the paper's constrained-Poisson / replicated-softmax bottom layer). The paper pretrains
+    with stacked RBMs; here Adam trains the whole network from a random start.
+    """
+
+    def __init__(self, vocab: int, bits: int = 32, hidden: int = 256, noise: float = 4.0) -> None:
+        super().__init__()
+        if bits < 1:
+            raise ValueError(f"bits must be >= 1; got {bits}")
+        if noise < 0:
+            raise ValueError(f"noise must be >= 0; got {noise}")
+        self.noise = noise
+        self.encoder = nn.Sequential(
+            nn.Linear(vocab, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, bits)
+        )
+        self.decoder = nn.Sequential(nn.Linear(bits, hidden), nn.ReLU(), nn.Linear(hidden, vocab))
+
+    def code(self, counts: torch.Tensor) -> torch.Tensor:
+        """``(batch, bits)`` code-unit activations in (0, 1); noisy while training."""
+        z = self.encoder(torch.log1p(counts))
+        if self.training and self.noise > 0:
+            z = z + self.noise * torch.randn_like(z)
+        return torch.sigmoid(z)
+
+    def forward(self, counts: torch.Tensor) -> torch.Tensor:
+        return self.decoder(self.code(counts))  # word logits (batch, vocab)
+
+    @torch.no_grad()
+    def codes(self, counts: torch.Tensor) -> np.ndarray:
+        """Binary codes ``(n_docs, bits)``: code units thresholded at 0.5 (no noise)."""
+        was = self.training
+        self.eval()
+        out = (self.code(counts) > 0.5).numpy().astype(np.uint8)
+        self.train(was)
+        return out
 
 
 class DisambiguatedSkipGram(nn.Module):
@@ -137,6 +181,7 @@ class SenseCorpus:
     senses: np.ndarray  # (n,) true sense (topic) of each centre occurrence, -1 for unambiguous words
     ambiguous: list[int]
     vocab: int
+    homes: dict[int, tuple[int, int]] | None = None  # ambiguous word -> its two topics (sense 0, sense 1)
 
 
 def sense_corpus(
@@ -174,7 +219,14 @@ def sense_corpus(
             centres.append(sent[i])
             contexts.append(sent[i - window : i] + sent[i + 1 : i + 1 + window])
             senses.append(int(np.flatnonzero(homes[sent[i]] == t)[0]) if sent[i] in homes else -1)
-    return SenseCorpus(torch.tensor(centres), torch.tensor(contexts), np.array(senses), amb, vocab)
+    return SenseCorpus(
+        torch.tensor(centres),
+        torch.tensor(contexts),
+        np.array(senses),
+        amb,
+        vocab,
+        {a: (int(h[0]), int(h[1])) for a, h in homes.items()},
+    )
 
 
 # 3. experiments -----------------------------------------------------------------------------------
@@ -197,16 +249,54 @@ def train_pv(
     return model
 
 
-def lsh_codes(corpus: TopicCorpus, bits: int = 32, seed: int = 0) -> np.ndarray:
-    """Random-hyperplane LSH (sign of random projections) of the TF-IDF vectors: ``(n_docs, bits)``."""
-    from sklearn.feature_extraction.text import TfidfTransformer
-
+def word_counts(corpus: TopicCorpus) -> np.ndarray:
+    """Bag of words ``(n_docs, vocab)``."""
     counts = np.zeros((len(corpus.docs), corpus.vocab))
     for i, w in enumerate(corpus.docs):
         np.add.at(counts[i], w, 1)
-    tfidf = TfidfTransformer().fit_transform(counts).toarray()
+    return counts
+
+
+def _tfidf(corpus: TopicCorpus) -> np.ndarray:
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    return TfidfTransformer().fit_transform(word_counts(corpus)).toarray()
+
+
+def lsh_codes(corpus: TopicCorpus, bits: int = 32, seed: int = 0) -> np.ndarray:
+    """Random-hyperplane LSH (sign of random projections) of the TF-IDF vectors: ``(n_docs, bits)``."""
     planes = np.random.default_rng(seed).normal(size=(corpus.vocab, bits))
-    return (tfidf @ planes > 0).astype(np.uint8)
+    return (_tfidf(corpus) @ planes > 0).astype(np.uint8)
+
+
+def pca_sign_codes(corpus: TopicCorpus, bits: int = 32) -> np.ndarray:
+    """Control with no learning: sign of the top ``bits`` principal components of the TF-IDF vectors."""
+    from sklearn.decomposition import PCA
+
+    return (PCA(bits, random_state=0).fit_transform(_tfidf(corpus)) > 0).astype(np.uint8)
+
+
+def train_semantic_hashing(
+    corpus: TopicCorpus,
+    *,
+    bits: int = 32,
+    hidden: int = 256,
+    noise: float = 4.0,
+    epochs: int = 60,
+    lr: float = 2e-3,
+    seed: int = 0,
+) -> SemanticHashing:
+    """Train :class:`SemanticHashing` on the documents' word counts (multinomial reconstruction loss)."""
+    seed_everything(seed)
+    counts = torch.tensor(word_counts(corpus), dtype=torch.float32)
+    model = SemanticHashing(corpus.vocab, bits, hidden, noise)
+
+    def loss(m: SemanticHashing, b: tuple[torch.Tensor, ...]) -> torch.Tensor:
+        x = b[0]
+        return -(x * torch.log_softmax(m(x), -1)).sum(1).mean() / x.sum(1).mean()
+
+    fit(model, loss, batches(counts, batch_size=64, seed=seed), epochs=epochs, lr=lr, desc="semantic hashing")
+    return model
 
 
 def hamming_map(codes: np.ndarray, labels: np.ndarray) -> float:
@@ -272,6 +362,77 @@ def sense_ari(model: DisambiguatedSkipGram, corpus: SenseCorpus) -> dict[int, fl
         pred = model.sense_probs(corpus.centres[idx], corpus.contexts[idx]).argmax(1).numpy()
         out[a] = float(adjusted_rand_score(corpus.senses[idx.numpy()], pred))
     return out
+
+
+# 4. the claim ---------------------------------------------------------------------------------------
+CLAIM = Claim(
+    slug="binary_paragraph_vectors",
+    statement=(
+        "32-bit Binary PV-DBOW codes retrieve same-topic documents by Hamming distance better than "
+        "semantic hashing, the autoencoder codes of Salakhutdinov & Hinton (dissertation abstract, ch. 3)"
+    ),
+    clauses=(
+        Clause(
+            "gain_over_lsh",
+            "MAP minus the MAP of 32-bit random-hyperplane LSH of TF-IDF on the same corpus",
+            ">=",
+            0.05,
+            kind="sanity",
+        ),
+        Clause(
+            "map",
+            "mean average precision of 32-bit Hamming ranking, every document a query (same topic = relevant; "
+            "chance about 0.1)",
+            ">=",
+            0.55,
+        ),
+        Clause(
+            "gain_over_semantic_hashing",
+            "MAP minus the MAP of the semantic-hashing autoencoder's 32-bit codes on the same corpus",
+            ">",
+            0.0,
+        ),
+    ),
+    reproduced=False,
+)
+
+CLAIM_BITS = 32
+
+
+def claim_codes(
+    seed: int, *, epochs: int = 6, sh_epochs: int = 40
+) -> tuple[TopicCorpus, dict[str, np.ndarray]]:
+    """The corpus for ``seed`` and the 32-bit codes of ours and every control (fast-mode budgets)."""
+    corpus = topic_corpus(n_docs=1500, n_topics=10, vocab=500, seed=seed)
+    counts = torch.tensor(word_counts(corpus), dtype=torch.float32)
+    codes = {
+        "ours": train_pv(corpus, bits=CLAIM_BITS, epochs=epochs, seed=seed).codes(),
+        "real PV + sign": train_pv(corpus, bits=CLAIM_BITS, binary=False, epochs=epochs, seed=seed).codes(),
+        "LSH on TF-IDF": lsh_codes(corpus, bits=CLAIM_BITS, seed=seed),
+        "PCA sign of TF-IDF": pca_sign_codes(corpus, bits=CLAIM_BITS),
+        "semantic hashing": train_semantic_hashing(
+            corpus, bits=CLAIM_BITS, epochs=sh_epochs, seed=seed
+        ).codes(counts),
+    }
+    return corpus, codes
+
+
+def claim_rows(maps: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Rows of :data:`CLAIM` from the MAP of each code (keys as in :func:`claim_codes`)."""
+    return {
+        name: {
+            "gain_over_lsh": v - maps["LSH on TF-IDF"],
+            "map": v,
+            "gain_over_semantic_hashing": v - maps["semantic hashing"],
+        }
+        for name, v in maps.items()
+    }
+
+
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """Fast mode: Binary PV and the four controls on the corpus of ``seed``."""
+    corpus, codes = claim_codes(seed)
+    return claim_rows({name: hamming_map(c, corpus.topics) for name, c in codes.items()})
 
 
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
