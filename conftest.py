@@ -1,17 +1,42 @@
-"""Repository-wide pytest hooks: print each notebook's total nbval time, slowest first."""
+"""Repository-wide pytest hooks.
+
+* Under pytest-xdist (``scripts/check.py`` runs ``-n 2 --dist loadscope``) every cell of one notebook
+  runs on the same worker: a notebook's nbval items share the scope ``notebooks/NN_slug.ipynb`` (and a
+  kernel). Notebooks are scheduled first, then the full-mode smoke, then the unit tests, so the long
+  items do not trail at the end.
+* A per-notebook timing report, slowest first (on the controller under xdist, which receives every
+  worker's reports).
+"""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 
 import pytest
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
+_started = time.time()
+
+
+def _notebook_of(nodeid: str) -> str | None:
+    path = nodeid.split("::", 1)[0]
+    return path if path.endswith(".ipynb") else None
+
+
+def _rank(item: pytest.Item) -> int:
+    if _notebook_of(item.nodeid):
+        return 0
+    return 1 if "test_reliability_smoke.py" in item.nodeid else 2
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_rank)  # stable: each notebook's cells keep their order
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    path = report.nodeid.split("::", 1)[0]
-    if path.endswith(".ipynb"):
+    path = _notebook_of(report.nodeid)
+    if path is not None:
         _notebook_seconds[path] += report.duration
 
 
@@ -22,6 +47,12 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     terminalreporter.section("notebook wall time (nbval, slowest first)")
     for path, seconds in ranked:
         terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
+    workers = getattr(terminalreporter.config.option, "numprocesses", None)
+    note = (
+        f" (summed over {workers} workers; the session took {time.time() - _started:.0f} s)"
+        if workers
+        else ""
+    )
     terminalreporter.write_line(
-        f"{sum(_notebook_seconds.values()):7.1f} s  total over {len(ranked)} notebooks"
+        f"{sum(_notebook_seconds.values()):7.1f} s  total over {len(ranked)} notebooks{note}"
     )

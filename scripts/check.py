@@ -1,4 +1,5 @@
-"""The whole test suite: ruff over code and notebooks, then pytest (unit tests + nbval over every notebook)."""
+"""The whole test suite: ruff over code and notebooks, then pytest (unit tests, nbval over every notebook,
+the full-mode smoke), on two pytest-xdist workers where there are two cores."""
 
 from __future__ import annotations
 
@@ -6,6 +7,30 @@ import os
 import subprocess
 import sys
 import time
+
+
+def _workers() -> int:
+    """Two pytest workers where there are two cores: fast mode runs one torch thread per notebook."""
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return 0
+    return min(2, os.cpu_count() or 1) if (os.cpu_count() or 1) > 1 else 0
+
+
+def _parallel(argv: list[str]) -> list[str]:
+    """``-n N --dist loadscope`` (each notebook's cells stay on one worker; see conftest.py), unless the
+    caller chose (``-n``, ``-p no:xdist``) or xdist is missing."""
+    chose = any(
+        a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses=")) for a in argv
+    )
+    n = _workers()
+    return [] if chose or n < 2 else ["-n", str(n), "--dist", "loadscope"]
+
+
+def _describe(argv: list[str]) -> str:
+    extra = _parallel(argv)
+    return f"{extra[1]} pytest workers" if extra else "one pytest process"
 
 
 def main(argv: list[str]) -> int:
@@ -18,8 +43,8 @@ def main(argv: list[str]) -> int:
         print("ruff found problems (fix them with `ruff check --fix` and `ruff format`)")
         return lint.returncode or fmt.returncode
     env = dict(os.environ, PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0")
-    code = subprocess.run([sys.executable, "-m", "pytest", *argv], env=env).returncode
-    print(f"test suite wall time: {time.time() - t0:.0f} s")
+    code = subprocess.run([sys.executable, "-m", "pytest", *_parallel(argv), *argv], env=env).returncode
+    print(f"test suite wall time: {time.time() - t0:.0f} s ({_describe(argv)})")
     if code == 5:
         print("pytest collected no tests: that is a failure here")
         return 1

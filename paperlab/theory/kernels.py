@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -184,6 +185,60 @@ def _check_hyper(depth: int, weight_var: float, bias_var: float) -> None:
         raise ValueError(f"bias_var must be >= 0; got {bias_var!r}")
 
 
+_CLOSED_FORM = ("relu", "erf", "linear")
+_BLOCK_ELEMENTS = 16_384  # (rows × cols) of one block: its ~6 working arrays stay in a core's L2 cache
+
+
+class Kernels(NamedTuple):
+    """The NNGP and NTK Gram matrices of one network, from one recursion (:func:`nngp_ntk_kernels`)."""
+
+    nngp: Array
+    ntk: Array
+
+
+def _variances(q: torch.Tensor, depth: int, activation: str, weight_var: float, bias_var: float) -> list:
+    """Pre-activation variances ``q_l = weight_var · E[φ(z)²] + bias_var`` of every layer (a vector each)."""
+    out = []
+    for _ in range(depth):
+        q = weight_var * q + bias_var
+        out.append(q)
+        q = activation_variance(activation, q)
+    return out
+
+
+def _block(
+    k: torch.Tensor,
+    qs1: list,
+    qs2: list,
+    rows: slice,
+    cols: slice,
+    diagonal: bool,
+    activation: str,
+    weight_var: float,
+    bias_var: float,
+    ntk: bool,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The whole depth recursion on one (rows, cols) block of the input Gram ``k`` (updated in place).
+
+    All layers run on the block while it sits in cache; the per-input variances ``qs`` are shared.
+    ``diagonal``: the block's leading square holds ``x_i · x_i`` pairs, whose correlation is exactly 1.
+    """
+    t = torch.zeros_like(k) if ntk else None
+    for q1, q2 in zip(qs1, qs2, strict=True):
+        k.mul_(weight_var).add_(bias_var)
+        if diagonal:  # exact ρ = 1 on the diagonal: K̇ is √ε-sensitive to rounding in ρ near 1
+            k[:, : k.shape[0]].diagonal().copy_(q1[rows])
+        if t is not None:
+            t.mul_(weight_var).add_(k)
+        k, kd = dual_kernel(activation, q1[rows], q2[cols], k, derivative=t is not None)
+        if t is not None:
+            t.mul_(kd)
+    k.mul_(weight_var).add_(bias_var)
+    if t is not None:
+        t.mul_(weight_var).add_(k)
+    return k, t
+
+
 def _kernels(
     x1: Array,
     x2: Array | None,
@@ -193,6 +248,12 @@ def _kernels(
     bias_var: float,
     ntk: bool,
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """The NNGP (and with ``ntk`` the NTK) Gram matrices from one recursion.
+
+    For the closed-form activations the Gram is computed block by block, every layer on a block while
+    it is in cache (the recursion is elementwise given the per-input variances, which are computed
+    once); with ``x2 = x1`` only the blocks on and above the diagonal are computed and mirrored.
+    """
     check_activation(activation)
     _check_hyper(depth, weight_var, bias_var)
     a = _to_tensor(x1, "x1")
@@ -202,29 +263,58 @@ def _kernels(
             f"x1 and x2 must have the same number of features; got {a.shape[1]} and {b.shape[1]}"
         )
     d = a.shape[1]
-    k = a @ b.T / d  # (n1, n2)
-    q1, q2 = (a * a).sum(1) / d, (b * b).sum(1) / d
-    t = torch.zeros_like(k) if ntk else None
     same = x2 is None or x2 is x1
-    for _ in range(depth):
-        k = k.mul_(weight_var).add_(bias_var)  # k is always a fresh tensor here: update in place
-        q1, q2 = weight_var * q1 + bias_var, weight_var * q2 + bias_var
-        if same:  # exact ρ = 1 on the diagonal: K̇ is √ε-sensitive to rounding in ρ near 1
-            k.diagonal().copy_(q1)
-        if t is not None:
-            t = t.mul_(weight_var).add_(k)
-        k, kd = dual_kernel(activation, q1, q2, k, derivative=t is not None)
-        q1, q2 = activation_variance(activation, q1), activation_variance(activation, q2)
-        if t is not None:
-            t = t.mul_(kd)
-    k = k.mul_(weight_var).add_(bias_var)
-    if t is not None:
-        t = t.mul_(weight_var).add_(k)
-    return k, t
+    n1, n2 = a.shape[0], b.shape[0]
+    q1 = (a * a).sum(1) / d
+    qs1 = _variances(q1, depth, activation, weight_var, bias_var)
+    qs2 = qs1 if same else _variances((b * b).sum(1) / d, depth, activation, weight_var, bias_var)
+    if activation not in _CLOSED_FORM:  # the quadrature chunks itself; one block keeps its step global
+        return _block(
+            a @ b.T / d, qs1, qs2, slice(None), slice(None), same, activation, weight_var, bias_var, ntk
+        )
+    k_out = torch.empty(n1, n2, dtype=torch.float64)
+    t_out = torch.empty(n1, n2, dtype=torch.float64) if ntk else None
+    rows_per = max(1, min(n1, _BLOCK_ELEMENTS // max(1, n2)))
+    cols_per = max(1, _BLOCK_ELEMENTS // rows_per)
+    for i0 in range(0, n1, rows_per):
+        i1 = min(n1, i0 + rows_per)
+        rows = slice(i0, i1)
+        for j0 in range(i0 if same else 0, n2, cols_per):
+            j1 = min(n2, j0 + cols_per)
+            cols = slice(j0, j1)
+            diagonal = same and j0 == i0
+            k, t = _block(
+                a[rows] @ b[cols].T / d, qs1, qs2, rows, cols, diagonal, activation, weight_var, bias_var, ntk
+            )
+            k_out[rows, cols] = k
+            if t_out is not None:
+                t_out[rows, cols] = t
+            off = max(0, i1 - j0)  # the block's columns right of the diagonal square
+            if same and j1 > j0 + off:  # mirror them below the diagonal
+                k_out[j0 + off : j1, rows] = k[:, off:].T
+                if t_out is not None:
+                    t_out[j0 + off : j1, rows] = t[:, off:].T
+    return k_out, t_out
 
 
 def _like(out: torch.Tensor, x1: Array) -> Array:
     return out.numpy() if isinstance(x1, np.ndarray) else out
+
+
+def nngp_ntk_kernels(
+    x1: Array,
+    x2: Array | None = None,
+    *,
+    depth: int,
+    activation: str,
+    weight_var: float,
+    bias_var: float,
+) -> Kernels:
+    """Both Gram matrices, ``Kernels(nngp, ntk)``, of ``depth × (Dense → activation) → Dense`` from one
+    recursion (the NTK recursion carries the NNGP anyway): about the cost of :func:`ntk_kernel` alone.
+    """
+    k, t = _kernels(x1, x2, depth, activation, weight_var, bias_var, ntk=True)
+    return Kernels(_like(k, x1), _like(t, x1))
 
 
 def nngp_kernel(
