@@ -18,12 +18,9 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PENDING = {
     "01_lowrank_mhsa",
     "02_tpsgd_local_targets",
-    "04_sparse_rnn_pruning",
     "05_fccov_sdr",
-    "07_gradient_noise_deep_nets",
     "13_wide_deep_ntk_classification",
     "14_guidance_untrainable",
-    "18_neural_circuit_diagrams",
     "19_scale_mixture_nngp",
     "24_prototype_case_based",
     "26_convergent_learning",
