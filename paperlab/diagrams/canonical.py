@@ -25,7 +25,7 @@ def _param(*shape: int, fan_in: int) -> nn.Parameter:
 
 
 class Attention(nn.Module):
-    """Scaled dot-product attention (Abbott Fig. 7): ``y k, x k -> y x``; softmax over x; ``y x, x k -> y k``."""
+    """Scaled dot-product attention (Abbott Fig. 20): ``y k, x k -> y x``; softmax over x; ``y x, x k -> y k``."""
 
     def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
         scores = torch.einsum("...yk,...xk->...yx", q, k) / math.sqrt(q.shape[-1])  # (..., y, x)
@@ -33,7 +33,7 @@ class Attention(nn.Module):
 
 
 class MultiHeadAttention(nn.Module):
-    """Multi-head attention (Abbott Fig. 8): L^Q, L^K, L^V: m -> (k, h); attention per head; L^O: (k, h) -> m.
+    """Multi-head attention (Abbott Fig. 21; einsum form Fig. 17): L^Q, L^K, L^V: m -> (k, h); attention per head; L^O: (k, h) -> m.
 
     Works on ``[..., y, m]`` queries and ``[..., x, m]`` keys; the leading axes (batch) and the
     head axis h run beside the boxes that do not touch them (``torch.vmap`` in code).
@@ -56,7 +56,7 @@ class MultiHeadAttention(nn.Module):
 
 
 class TransformerBlock(nn.Module):
-    """Pre-norm transformer block: x + MHA(LN x); x + MLP(LN x) (Abbott Fig. 9)."""
+    """Pre-norm transformer block: x + MHA(LN x); x + MLP(LN x) (Abbott; figure number not checked)."""
 
     def __init__(self, m: int = 64, k: int = 16, h: int = 4, hidden: int = 128) -> None:
         super().__init__()
@@ -72,7 +72,7 @@ class TransformerBlock(nn.Module):
 
 
 class Conv2d(nn.Module):
-    """2-D convolution as Abbott draws it (§3.4): reindex h -> (h', kh), w -> (w', kw), then L^C: (c, kh, kw) -> c'.
+    """2-D convolution as Abbott draws it (figure not in the official notebook; number not checked): reindex h -> (h', kh), w -> (w', kw), then L^C: (c, kh, kw) -> c'.
 
     ``transposed=True`` gives the transposed convolution: zeros between input pixels (stride),
     a border of k-1-padding, and a stride-1 convolution with the kernel flipped.
@@ -124,7 +124,7 @@ class Conv2d(nn.Module):
 
 
 class Bottleneck(nn.Module):
-    """Residual bottleneck block (He et al. 2016, pre-activation; Abbott Fig. 11): x + f(x)."""
+    """Residual bottleneck block (He et al. 2016, pre-activation; Abbott Fig. 26): x + f(x)."""
 
     def __init__(self, c: int = 64, mid: int = 16) -> None:
         super().__init__()
