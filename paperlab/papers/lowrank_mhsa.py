@@ -12,9 +12,16 @@ The ``m`` heads share ``U`` and ``V`` and differ only in a column of ``P`` (the 
 the bilinear affinity ``h_iᵀ W_j c``), and they query one vector ``c`` instead of every pair of words.
 So LAMA costs ``2dr + rm + d`` parameters where a Transformer self-attention layer costs ``4d²``.
 
+With a learned *constant* c, ``s = tanh(Vᵀc) ∈ (−1, 1)^r`` is a constant vector, so
+``f_i = (diag(s) P)ᵀ tanh(Uᵀ h_i)``: LAMA's scores are exactly Lin et al.'s (2017) structured
+self-attention ``W_s2 tanh(W_s1 h_i)`` with ``W_s1 = Uᵀ`` (hidden size d_a = r) and ``W_s2 = (diag(s) P)ᵀ``
+(:func:`lin_equivalent`). Lin et al. with d_a = r costs ``dr + rm`` parameters, half of LAMA's ``2dr + rm + d``.
+
 This module builds LAMA and its baselines on one shared BiGRU encoder, so that only the attention
-differs: single-head additive attention (HAN), Lin et al.'s structured self-attention, and a
-Transformer multi-head self-attention layer with mean pooling (all in :mod:`paperlab.nn.attention`).
+differs: single-head additive attention (HAN), Lin et al.'s structured self-attention, a
+Transformer multi-head self-attention layer with mean pooling (all in :mod:`paperlab.nn.attention`),
+and the negative control, uniform attention (LAMA with its scores zeroed: mean pooling). The task,
+:func:`strongest_phrase`, is built so that pooling decides accuracy (see its docstring).
 """
 
 from __future__ import annotations
@@ -27,18 +34,19 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from paperlab.claims import Claim, Clause
 from paperlab.config import Config
-from paperlab.data.text import ROLES, TextData, TextSplit
+from paperlab.data.text import ROLES, VOCAB, TextData, TextSplit, _word
 from paperlab.nn.attention import AdditiveAttention, MHSAPooling, StructuredSelfAttention, masked_softmax
 from paperlab.train import History, accuracy, batches, fit
 
-MODELS = ("lama", "additive", "mhsa", "lin")
-LIN_PENALTY = 0.1  # our choice for the coefficient of Lin et al.'s penalty
+MODELS = ("lama", "lin", "mhsa", "additive", "uniform")
 LABELS = {
     "lama": "LAMA",
-    "additive": "additive (1 head)",
+    "lin": "Lin et al. 2017 (d_a = r)",
     "mhsa": "Transformer MHSA",
-    "lin": "Lin et al. 2017",
+    "additive": "additive (1 head)",
+    "uniform": "uniform attention",
 }
 
 # ---------------------------------------------------------------------------------------------------------
@@ -72,6 +80,28 @@ class LowRankMultiHeadAttention(nn.Module):
         f = self.scores(h).transpose(1, 2)  # (batch, m, seq)
         a = masked_softmax(f, None if mask is None else mask.unsqueeze(1))  # Aᵀ: (batch, m, seq)
         return (a @ h).flatten(1), a  # (batch, m·d), (batch, m, seq)
+
+
+class UniformAttention(LowRankMultiHeadAttention):
+    """The negative control: LAMA with its scores ``f_i`` replaced by zeros, i.e. every head is uniform attention
+    (mean pooling of the BiGRU states). Same parameters and classifier input (m·d) as LAMA; nothing to attend with."""
+
+    def scores(self, h: torch.Tensor) -> torch.Tensor:
+        return h.new_zeros(*h.shape[:2], self.heads)
+
+
+@torch.no_grad()
+def lin_equivalent(layer: LowRankMultiHeadAttention) -> StructuredSelfAttention:
+    """Lin et al.'s structured self-attention with the *same scores* as the LAMA ``layer``.
+
+    ``f_i = Pᵀ(tanh(Uᵀh_i) ∘ s)`` with the constant ``s = tanh(Vᵀc)`` equals ``W_s2 tanh(W_s1 h_i)`` for
+    ``W_s1 = Uᵀ`` and ``W_s2 = Pᵀ diag(s)``: a layer with d_a = r and ``dr + rm`` parameters instead of ``2dr + rm + d``.
+    """
+    d, r, m = layer.u.in_features, layer.u.out_features, layer.heads
+    lin = StructuredSelfAttention(d, da=r, r=m).to(layer.u.weight.dtype)
+    lin.w1.weight.copy_(layer.u.weight)  # (r, d)
+    lin.w2.weight.copy_(layer.p.weight * torch.tanh(layer.v(layer.context)))  # (m, r) · diag(s)
+    return lin
 
 
 class BiGRUEncoder(nn.Module):
@@ -132,8 +162,8 @@ class SentimentClassifier(nn.Module):
 def build_attention(kind: str, d: int, heads: int, rank: int) -> nn.Module:
     """The attention layer ``kind`` (one of :data:`MODELS`) for token states of size ``d``.
 
-    ``heads`` is used by LAMA, MHSA and Lin (whose hidden size is ``rank``, so it matches LAMA's U); the
-    additive baseline has one head by design.
+    ``heads`` is used by LAMA, MHSA, Lin (whose hidden size is ``rank``, so it matches LAMA's U) and the
+    uniform control (LAMA's layer with zero scores); the additive baseline has one head by design.
     """
     if kind == "lama":
         return LowRankMultiHeadAttention(d, heads, rank)
@@ -143,6 +173,8 @@ def build_attention(kind: str, d: int, heads: int, rank: int) -> nn.Module:
         return MHSAPooling(d, heads)
     if kind == "lin":
         return StructuredSelfAttention(d, da=rank, r=heads)
+    if kind == "uniform":
+        return UniformAttention(d, heads, rank)
     raise ValueError(f"kind must be one of {', '.join(map(repr, MODELS))}; got {kind!r}")
 
 
@@ -161,9 +193,11 @@ def n_params(module: nn.Module) -> int:
 
 def attention_param_formula(kind: str, d: int, heads: int, rank: int) -> int:
     """Attention parameters in closed form: LAMA ``2dr + rm + d``; MHSA ``4d²``; additive ``d² + 2d``;
-    Lin ``d·da + m·da`` with ``da = r``. Matches :func:`n_params` of :func:`build_attention`."""
+    Lin ``d·da + m·da`` with ``da = r``; the uniform control keeps LAMA's (unused) parameters.
+    Matches :func:`n_params` of :func:`build_attention`."""
     formulas = {
         "lama": 2 * d * rank + rank * heads + d,
+        "uniform": 2 * d * rank + rank * heads + d,
         "mhsa": 4 * d * d,
         "additive": d * d + 2 * d,
         "lin": d * rank + heads * rank,
@@ -174,7 +208,100 @@ def attention_param_formula(kind: str, d: int, heads: int, rank: int) -> int:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 2. Experiments
+# 2. The task: the most intensified phrase decides
+# ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhraseTask:
+    """:func:`strongest_phrase` data: the splits plus, per split, a (n, max_len) bool mask of the decisive phrase."""
+
+    data: TextData
+    train_decisive: torch.Tensor
+    test_decisive: torch.Tensor
+
+
+def _phrase_sentence(
+    rng: np.random.Generator, min_len: int, max_len: int, max_phrases: int, max_intensity: int
+) -> tuple[list[int], list[int], list[bool], int]:
+    """One sentence of :func:`strongest_phrase`: token ids, roles, the decisive-phrase mask and the label."""
+    q = int(rng.integers(2, max_phrases + 1))  # sentiment phrases in the sentence
+    top = int(rng.integers(1, max_intensity + 1))  # the decisive phrase's number of intensifiers
+    intensities = [top] + [int(rng.integers(0, top)) for _ in range(q - 1)]
+    segments: list[list[tuple[int, int, bool]]] = []
+    label = 0
+    for j, k in enumerate(intensities):
+        polarity = 1 if rng.random() < 0.5 else -1
+        negated = rng.random() < 0.4
+        kind = "positive" if polarity > 0 else "negative"
+        decisive = j == 0
+        phrase = [(_word(rng, "negator"), ROLES.index("negator"), decisive)] if negated else []
+        phrase += [(_word(rng, "intensifier"), ROLES.index("intensifier"), decisive) for _ in range(k)]
+        phrase.append((_word(rng, kind), ROLES.index(kind), decisive))
+        segments.append(phrase)
+        if decisive:
+            label = int(polarity * (-1 if negated else 1) > 0)
+    for _ in range(rng.integers(0, 3)):  # 0..2 decoy negators: "not" + a neutral word
+        segments.append(
+            [(_word(rng, "negator"), ROLES.index("decoy negator"), False), (_word(rng, "neutral"), 1, False)]
+        )
+    length = int(rng.integers(min_len, max_len + 1))
+    used = sum(len(seg) for seg in segments)
+    segments += [[(_word(rng, "neutral"), 1, False)] for _ in range(max(0, length - used))]
+    triples = [t for i in rng.permutation(len(segments)) for t in segments[i]]
+    return [t for t, _, _ in triples], [r for _, r, _ in triples], [d for _, _, d in triples], label
+
+
+def strongest_phrase(
+    n_train: int = 4000,
+    n_test: int = 1000,
+    *,
+    min_len: int = 24,
+    max_len: int = 40,
+    max_phrases: int = 4,
+    max_intensity: int = 3,
+    seed: int = 0,
+) -> PhraseTask:
+    """Sentences of ``min_len``..``max_len`` words with 2..``max_phrases`` sentiment phrases
+    ``[negator] intensifier^k polar-word`` among neutral filler and decoy negators (the lexicon of
+    :mod:`paperlab.data.text`). One phrase has ``k = K`` intensifiers (K drawn from 1..``max_intensity``), every
+    other phrase fewer; the label is the polarity of that **strongest phrase** (flipped by its negator).
+
+    Why this task: on :func:`paperlab.data.text.sentiment_negation` the label is the sign of a *sum* of local
+    phrase scores, which mean pooling over a BiGRU already computes (a uniform-attention stub reached
+    0.92-0.96 there). Here the label is an arg-max over phrases, up to three weaker phrases can outvote the
+    decisive one, and mean pooling must recover the maximum from a length-scaled sum; attention can select it.
+    Deterministic in ``seed``.
+    """
+    for name, value in (("n_train", n_train), ("n_test", n_test), ("max_intensity", max_intensity)):
+        if not isinstance(value, int) or value < 1:
+            raise ValueError(f"{name} must be a positive int; got {value!r}")
+    if not isinstance(max_phrases, int) or max_phrases < 2:
+        raise ValueError(f"max_phrases must be an int >= 2; got {max_phrases!r}")
+    longest = max_phrases * (max_intensity + 2) + 4
+    if not (longest <= max_len and min_len <= max_len):
+        raise ValueError(
+            f"need min_len <= max_len and max_len >= max_phrases·(max_intensity + 2) + 4 = {longest}; "
+            f"got min_len={min_len}, max_len={max_len}"
+        )
+    rng = np.random.default_rng(seed)
+    splits, masks = [], []
+    for n in (n_train, n_test):
+        x = np.zeros((n, max_len), dtype=np.int64)
+        roles = np.zeros((n, max_len), dtype=np.int64)
+        decisive = np.zeros((n, max_len), dtype=bool)
+        lengths, y = np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64)
+        for k in range(n):
+            ids, role, dec, label = _phrase_sentence(rng, min_len, max_len, max_phrases, max_intensity)
+            x[k, : len(ids)], roles[k, : len(role)], decisive[k, : len(dec)] = ids, role, dec
+            lengths[k], y[k] = len(ids), label
+        splits.append(TextSplit(*(torch.from_numpy(a) for a in (x, lengths, y, roles))))
+        masks.append(torch.from_numpy(decisive))
+    return PhraseTask(TextData(splits[0], splits[1], VOCAB), masks[0], masks[1])
+
+
+# ---------------------------------------------------------------------------------------------------------
+# 3. Experiments
 # ---------------------------------------------------------------------------------------------------------
 
 
@@ -227,25 +354,36 @@ def _fingerprint(data: TextData) -> list[int]:
     ]
 
 
-def _loss(model: SentimentClassifier, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+def _loss(
+    model: SentimentClassifier, batch: tuple[torch.Tensor, torch.Tensor], penalty: float = 0.0
+) -> torch.Tensor:
+    """Cross-entropy, plus ``penalty`` × Lin et al.'s ``‖AAᵀ − I‖²_F`` (their eq. 8) on the attention weights."""
     x, y = batch
     logits, weights = model.attend(x)
     loss = F.cross_entropy(logits, y)
-    if isinstance(model.attention, StructuredSelfAttention):  # Lin et al.'s eq. 8 penalty
-        loss = loss + LIN_PENALTY * StructuredSelfAttention.penalty(weights)
+    if penalty:
+        loss = loss + penalty * StructuredSelfAttention.penalty(weights)
     return loss
 
 
 def train_model(
-    model: SentimentClassifier, data: TextData, sz: Sizes, *, seed: int = 0, desc: str = "train"
+    model: SentimentClassifier,
+    data: TextData,
+    sz: Sizes,
+    *,
+    seed: int = 0,
+    desc: str = "train",
+    penalty: float = 0.0,
 ) -> RunResult:
     """Train ``model`` on ``data.train`` with Adam through :func:`paperlab.train.fit`; record test accuracy
-    every ``sz.eval_every`` steps (history key ``"test_acc"``)."""
+    every ``sz.eval_every`` steps (history key ``"test_acc"``). ``penalty`` > 0 adds Lin et al.'s eq. 8."""
+    if penalty < 0:
+        raise ValueError(f"penalty must be >= 0; got {penalty!r}")
     test = data.test
     t0 = time.perf_counter()
     hist = fit(
         model,
-        _loss,
+        lambda m, batch: _loss(m, batch, penalty),
         batches(data.train.x, data.train.y, batch_size=sz.batch_size, seed=seed),
         steps=sz.steps,
         lr=sz.lr,
@@ -257,6 +395,7 @@ def train_model(
             "model": repr(model),
             "sizes": repr(sz),
             "seed": seed,
+            "penalty": penalty,
             "data": _fingerprint(data),
         },
         cache_name="lowrank_mhsa",
@@ -266,10 +405,11 @@ def train_model(
 
 
 def run_comparison(
-    data: TextData, sz: Sizes, kinds: tuple[str, ...] = ("lama", "additive", "mhsa"), *, seed: int = 0
+    data: TextData, sz: Sizes, kinds: tuple[str, ...] = MODELS, *, seed: int = 0
 ) -> dict[str, RunResult]:
     """Train one model per attention ``kind`` on the same data, encoder sizes and batch order (the paper's
-    Table of accuracies and parameter counts, at laptop scale). Each model starts from ``seed``."""
+    comparison of accuracies and parameter counts, at laptop scale). Each model starts from ``seed``. No
+    penalty: Lin et al. with d_a = r is then exactly LAMA's function class (:func:`lin_equivalent`)."""
     results = {}
     for kind in kinds:
         torch.manual_seed(seed)
@@ -289,25 +429,60 @@ def head_weights(
     return data.tokens(split, i), weights[0, :, :n].numpy(), float(logits.softmax(-1)[0, 1])
 
 
-@torch.no_grad()
-def attention_by_role(model: SentimentClassifier, split: TextSplit) -> np.ndarray:
-    """How much each head attends to each word role, relative to uniform attention: (heads, roles).
+PARTS = ("filler", "decoy negator", "weaker phrases", "strongest phrase")
 
-    Entry (j, k) is the mean over sentences of ``n · mean(weight of head j on words of role k)``: 1 means
-    "as much as a uniform head would", 5 means five times that. Roles absent from a sentence are skipped.
-    """
+
+def _parts(split: TextSplit, decisive: torch.Tensor) -> torch.Tensor:
+    """(n, seq) index into :data:`PARTS` (−1 on padding)."""
+    phrase = (split.roles >= ROLES.index("positive")) & (split.roles <= ROLES.index("intensifier"))
+    part = torch.zeros_like(split.roles)
+    part[split.roles == ROLES.index("decoy negator")] = 1
+    part[phrase & ~decisive] = 2
+    part[decisive] = 3
+    part[split.roles == 0] = -1
+    return part
+
+
+@torch.no_grad()
+def attention_by_part(model: SentimentClassifier, split: TextSplit, decisive: torch.Tensor) -> np.ndarray:
+    """How much each head attends to each part of a sentence (:data:`PARTS`) relative to uniform attention:
+    (heads, parts). Entry (j, k) is the mean over sentences of ``n · mean(weight of head j on words of part k)``:
+    1 means "as much as a uniform head would". Parts absent from a sentence are skipped."""
     model.eval()
     _, w = model.attend(split.x)  # (n, heads, seq)
     lift = w * split.lengths[:, None, None].float()
-    out = np.full((w.shape[1], len(ROLES)), np.nan)
-    for k in range(1, len(ROLES)):  # skip padding
-        is_k = (split.roles == k).float()[:, None, :]  # (n, 1, seq)
+    part = _parts(split, decisive)
+    out = np.full((w.shape[1], len(PARTS)), np.nan)
+    for k in range(len(PARTS)):
+        is_k = (part == k).float()[:, None, :]  # (n, 1, seq)
         count = is_k.sum(-1)  # (n, 1)
         per_sentence = (lift * is_k).sum(-1) / count.clamp(min=1)  # (n, heads)
         present = count[:, 0] > 0
         if present.any():
             out[:, k] = per_sentence[present].mean(0).numpy()
     return out
+
+
+@torch.no_grad()
+def strongest_focus(model: SentimentClassifier, split: TextSplit, decisive: torch.Tensor) -> np.ndarray:
+    """Per head: the share of its attention that lands on the strongest phrase's words, averaged over sentences
+    (uniform attention gets that phrase's share of the sentence)."""
+    model.eval()
+    _, w = model.attend(split.x)  # (n, heads, seq)
+    return (w * decisive[:, None, :]).sum(-1).mean(0).numpy()
+
+
+@torch.no_grad()
+def head_spread(model: SentimentClassifier, split: TextSplit) -> float:
+    """How different the heads are: the mean total-variation distance between two heads' attention over the
+    same sentence (0: identical heads; 1: disjoint), averaged over head pairs and sentences."""
+    model.eval()
+    _, w = model.attend(split.x)  # (n, heads, seq)
+    m = w.shape[1]
+    if m < 2:
+        return 0.0
+    tv = [0.5 * (w[:, i] - w[:, j]).abs().sum(-1).mean() for i in range(m) for j in range(i + 1, m)]
+    return float(torch.stack(tv).mean())
 
 
 def accuracy_vs_heads(
@@ -322,62 +497,82 @@ def accuracy_vs_heads(
     return out
 
 
-@torch.no_grad()
-def phrase_focus(model: SentimentClassifier, split: TextSplit) -> float:
-    """The share of attention that lands on the words of sentiment phrases (polar words, and the negators
-    and intensifiers attached to them), averaged over heads and sentences. Uniform attention gets the
-    phrase words' share of the sentence, about 0.1 here."""
-    model.eval()
-    _, w = model.attend(split.x)  # (n, heads, seq)
-    phrase = (split.roles >= ROLES.index("positive")) & (split.roles <= ROLES.index("intensifier"))
-    return float((w * phrase[:, None, :]).sum(-1).mean())
+# ---------------------------------------------------------------------------------------------------------
+# 4. The claim
+# ---------------------------------------------------------------------------------------------------------
+
+CLAIM = Claim(
+    slug="lowrank_mhsa",
+    statement=(
+        "LAMA matches or outperforms multi-head baselines and is more parameter efficient than comparable "
+        "multi-head approaches (abstract), with attention that picks the words that decide the label"
+    ),
+    clauses=(
+        Clause(
+            "params_vs_mhsa",
+            "attention parameters / the Transformer MHSA layer's (4d²)",
+            "<",
+            1 / 3,
+            kind="sanity",
+        ),
+        Clause(
+            "acc_over_uniform",
+            "accuracy minus the uniform-attention control's (attention decides accuracy)",
+            ">=",
+            0.05,
+        ),
+        Clause("acc_vs_mhsa", "accuracy minus the Transformer MHSA layer's", ">=", -0.02),
+        Clause(
+            "params_vs_lin",
+            "attention parameters / Lin et al.'s with d_a = r (the same scores, dr + rm)",
+            "<=",
+            1.0,
+        ),
+        # Calibration first had "acc" as a sanity clause; seed 1 left LAMA at 0.817 (the attention-based
+        # models sometimes sit on the task's chance plateau for most of the 200 steps), so it is reported.
+        Clause("acc", "test accuracy on the strongest-phrase task", ">=", 0.9, kind="reported"),
+        Clause(
+            "focus",
+            "share of attention (mean over heads) on the strongest phrase",
+            ">=",
+            0.4,
+            kind="reported",
+        ),
+    ),
+    reproduced=False,
+)
+CLAIM_ROWS = {"ours": "lama", "uniform attention": "uniform", "Lin et al. (d_a = r)": "lin", "MHSA": "mhsa"}
 
 
-# The claim check's bars. Calibrated in fast mode over seeds 0, 1, 2: LAMA accuracy 1.000/0.994/0.999,
-# MHSA 0.997/0.989/0.993, LAMA focus 0.82/0.57/0.77; uniform-attention stub 0.959/0.916/0.959, focus 0.09.
-PARAM_RATIO_BAR = 1 / 3  # LAMA attention params < 1/3 of MHSA's at equal d and heads
-ACC_BAR = 0.85  # LAMA test accuracy at least this ...
-ACC_TOL = 0.02  # ... and at most 2 points below MHSA
-FOCUS_BAR = 0.4  # at least 40% of LAMA's attention on the sentiment phrases (uniform: about 0.09)
-
-
-@dataclass(frozen=True)
-class Claim:
-    """What the claim check measured; ``passed`` holds one verdict per clause."""
-
-    param_ratio: float
-    lama_acc: float
-    mhsa_acc: float
-    focus: float
-
-    @property
-    def passed(self) -> dict[str, bool]:
-        return {
-            "compact: params(LAMA) < params(MHSA)/3": self.param_ratio < PARAM_RATIO_BAR,
-            "accurate: acc(LAMA) >= 0.85": self.lama_acc >= ACC_BAR,
-            "matches MHSA: acc(LAMA) >= acc(MHSA) - 0.02": self.lama_acc >= self.mhsa_acc - ACC_TOL,
-            "interpretable: >= 40% of attention on sentiment phrases": self.focus >= FOCUS_BAR,
+def claim_rows(results: dict[str, RunResult], task: PhraseTask) -> dict[str, dict[str, float]]:
+    """The rows of :data:`CLAIM` from trained models (keys of :data:`CLAIM_ROWS`' values)."""
+    ref_uniform, ref_mhsa = results["uniform"].test_acc, results["mhsa"].test_acc
+    p_mhsa, p_lin = results["mhsa"].attention_params, results["lin"].attention_params
+    rows = {}
+    for row, kind in CLAIM_ROWS.items():
+        r = results[kind]
+        rows[row] = {
+            "acc": r.test_acc,
+            "acc_over_uniform": r.test_acc - ref_uniform,
+            "acc_vs_mhsa": r.test_acc - ref_mhsa,
+            "params_vs_mhsa": r.attention_params / p_mhsa,
+            "params_vs_lin": r.attention_params / p_lin,
+            "focus": float(strongest_focus(r.model, task.data.test, task.test_decisive).mean()),
         }
-
-    def __str__(self) -> str:
-        lines = [
-            f"attention params LAMA/MHSA = {self.param_ratio:.3f}",
-            f"test accuracy LAMA = {self.lama_acc:.3f}, MHSA = {self.mhsa_acc:.3f}",
-            f"LAMA attention on sentiment phrases = {self.focus:.2f}",
-        ]
-        lines += [f"{'PASS' if ok else 'FAIL'}  {name}" for name, ok in self.passed.items()]
-        return "\n".join(lines)
+    return rows
 
 
-def claim_check(lama: RunResult, mhsa_model: nn.Module, mhsa_acc: float, split: TextSplit) -> Claim:
-    """The paper's headline claim at this scale (abstract: "matches or outperforms ... more parameter
-    efficient than comparable multi-head approaches ... interpretable"): measure each clause of :class:`Claim`."""
-    ratio = n_params(lama.model.attention) / n_params(mhsa_model.attention)
-    return Claim(ratio, lama.test_acc, mhsa_acc, phrase_focus(lama.model, split))
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """The notebook's comparison in fast mode on ``seed``: LAMA, uniform attention, Lin et al. and MHSA."""
+    from paperlab.config import current
+
+    task = strongest_phrase(seed=seed)
+    results = run_comparison(task.data, sizes(current()), tuple(CLAIM_ROWS.values()), seed=seed)
+    return claim_rows(results, task)
 
 
 # ---------------------------------------------------------------------------------------------------------
-# 3. Diagram
+# 5. Diagram
 # ---------------------------------------------------------------------------------------------------------
 
 
