@@ -16,10 +16,8 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Not yet under contract v2 (issues "Honest claims, part 1/2"). Remove a stem when it migrates.
 PENDING = {
-    "01_lowrank_mhsa",
     "02_tpsgd_local_targets",
     "05_fccov_sdr",
-    "13_wide_deep_ntk_classification",
     "14_guidance_untrainable",
     "19_scale_mixture_nngp",
     "24_prototype_case_based",
