@@ -1,5 +1,6 @@
 """Mechanism tests for paperlab.papers.prototype_case_based."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -51,3 +52,26 @@ def test_bad_arguments():
     m = pc.PrototypeNet(3)
     with pytest.raises(ValueError, match="lambdas"):
         pc.prototype_loss(m, torch.rand(2, 1, 8, 8), torch.zeros(2, dtype=torch.long), {"r3": 1.0})
+
+
+def test_case_metrics_on_known_cases():
+    gen = torch.Generator().manual_seed(3)
+    z_train = torch.randn(40, 5, generator=gen)
+    z_test = z_train[:10] + 0.01
+    pred = np.arange(10) % 3
+    # cases = the first 10 training encodings, each labelled with the prediction of the test digit beside it
+    m = pc.case_metrics(z_train, z_test, z_train[:10], pred.copy(), pred, pred)
+    assert m["consistency"] == 1.0 and m["accuracy"] == 1.0 and m["coverage"] == 3
+    assert m["realism"] == pytest.approx(0.0)
+    # cases far from every training encoding fail the realism clause
+    far = pc.case_metrics(z_train, z_test, z_train[:10] + 100.0, pred.copy(), pred, pred)
+    assert not pc.CLAIM.clause("realism").holds(far["realism"])
+
+
+def test_untrained_prototype_net_fails_an_evidence_clause():
+    torch.manual_seed(4)
+    x = torch.rand(60, 1, 8, 8)
+    y = torch.arange(60) % 10
+    m = pc.prototype_case_metrics(pc.PrototypeNet(15), (x, y, x, y))
+    table = pc.CLAIM.check({"ours": m, "untrained": m})
+    assert table.control_evidence_failures("untrained")
