@@ -69,8 +69,9 @@ def test_indicators_are_causal_and_in_range():
     cut = {k: v[:200] for k, v in bars.items()}
     f_cut = paper.indicator_features(cut)
     assert np.allclose(
-        f[:200, :9], f_cut[:, :9]
+        f[:200, :-1], f_cut[:, :-1]
     )  # the past does not depend on the future (log volume is demeaned)
+    assert not any("MACD" in name for name in paper.FEATURES)  # not among the paper's indicators
     r = paper.rsi(bars["close"])
     assert (r >= 0).all() and (r <= 100).all()
     assert np.allclose(paper.sma(np.arange(10.0), 3)[2:], np.arange(1.0, 9.0))
@@ -95,3 +96,21 @@ def test_models_forward():
         paper.LSTMRegressor(len(paper.FEATURES)),
     ):
         assert m(x).shape == (3,)
+
+
+def test_orthogonal_features_beat_iid_features_and_too_few_features():
+    q, k, v = _qkv(L=64)
+    ortho = paper.favor_error(q, k, v, 256, seeds=4)
+    iid = paper.favor_error(q, k, v, 256, seeds=4, orthogonal=False)
+    few = paper.favor_error(q, k, v, 8, seeds=4)
+    assert ortho < few / 3
+    assert ortho < iid / 1.5  # orthogonal directions: lower variance (Performer paper, Thm. 2)
+
+
+def test_claim_controls_fail_clauses_persistence_and_few_features():
+    """Persistence fails the beats-persistence clause by construction; m = 8 features fail the FAVOR+ clause."""
+    claim = paper.CLAIM
+    assert claim.clause("rmse_vs_persistence").holds(1.0) is False
+    q, k, v = _qkv(L=64, scale=0.3)
+    assert not claim.clause("favor_err").holds(paper.favor_error(q, k, v, 8))
+    assert claim.clause("favor_err").holds(paper.favor_error(q, k, v, 256))
