@@ -20,8 +20,6 @@ PENDING = {
     "05_fccov_sdr",
     "14_guidance_untrainable",
     "19_scale_mixture_nngp",
-    "24_prototype_case_based",
-    "26_convergent_learning",
     "27_gradient_boosted_nn",
     "31_crypto_performer_bilstm",
     "33_lottery_ticket",
