@@ -33,6 +33,31 @@ def test_training_loop_equals_sgd():
     assert c.max_abs_diff < 1e-10
     assert c.loss_messages[-1] == pytest.approx(c.loss_autograd[-1], abs=1e-10)
     assert c.trajectory.shape == (21, 3)
+    assert len(c.tracked) == 3
+    assert (c.trajectory[-1] != c.trajectory[0]).all()  # every tracked weight moves (pixel 0 never would)
+
+
+def test_wrong_sign_message_breaks_the_sgd_match():
+    bad = nd.compare_with_autograd([64, 8, 10], steps=20, seed=1, message_sign=-1.0)
+    assert bad.max_abs_diff > nd.CLAIM.clause("sgd_max_dw").threshold
+    with pytest.raises(ValueError, match="message_sign"):
+        nd.TrainingLoop(nd.Network([2, 2]), 0.1, message_sign=0.5)
+
+
+def test_fixed_gains_best_in_hindsight_beat_adaptive_on_a_stationary_plant():
+    gains, err = nd.tune_fixed_gains(steps=300)
+    run = nd.run_adaptive_control(steps=300, fixed_gains=tuple(gains))
+    assert run.error("fixed") == pytest.approx(err)
+    assert err < run.error("adaptive")  # the fair fixed controller wins when nothing changes
+    assert gains == pytest.approx(nd.matched_gains(0.95, 0.3), abs=0.1)
+
+
+def test_fixed_gains_fail_the_switch_clause():
+    run = nd.run_adaptive_control(switch=nd.SWITCH)
+    target = nd.matched_gains(nd.SWITCH[1], nd.SWITCH[2])
+    clause = nd.CLAIM.clause("gain_err_switch")
+    assert clause.holds(abs(run.gains[-1] - target).max())
+    assert not clause.holds(abs(nd.matched_gains(0.95, 0.3) - target).max())
 
 
 def test_wiring_graph_shape():

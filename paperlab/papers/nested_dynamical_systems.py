@@ -31,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from paperlab.claims import Claim, Clause
 from paperlab.train import progress
 
 ACTIVATIONS = ("tanh", "relu", "identity")
@@ -127,9 +128,12 @@ class Network(nn.Module):
         return out
 
     @torch.no_grad()
-    def update(self, wires: list[torch.Tensor], feedback: torch.Tensor, lr: float) -> torch.Tensor:
+    def update(
+        self, wires: list[torch.Tensor], feedback: torch.Tensor, lr: float, *, message_sign: float = 1.0
+    ) -> torch.Tensor:
+        """Feedback right to left. ``message_sign=-1`` perturbs every upstream message (a negative control)."""
         for layer, x in zip(reversed(self.layers), reversed(wires[:-1]), strict=True):
-            feedback = layer.update(x, feedback, lr)
+            feedback = message_sign * layer.update(x, feedback, lr)
         return feedback
 
     def state(self) -> list[torch.Tensor]:
@@ -161,10 +165,12 @@ class TrainingLoop:
     box (softmax cross-entropy, mean over the batch) sending δ = (softmax − onehot) / B back.
     """
 
-    def __init__(self, net: Network, lr: float) -> None:
+    def __init__(self, net: Network, lr: float, *, message_sign: float = 1.0) -> None:
         if lr <= 0:
             raise ValueError(f"lr must be > 0; got {lr!r}")
-        self.net, self.lr = net, lr
+        if message_sign not in (1.0, -1.0):
+            raise ValueError(f"message_sign must be 1.0 or -1.0; got {message_sign!r}")
+        self.net, self.lr, self.message_sign = net, lr, message_sign
 
     def tick(self, x: torch.Tensor, y: torch.Tensor) -> float:
         wires = self.net.messages(x)
@@ -172,7 +178,7 @@ class TrainingLoop:
         p = torch.softmax(logits, -1)
         loss = -torch.log(p[torch.arange(len(y)), y]).mean()
         feedback = (p - nn.functional.one_hot(y, p.shape[-1]).to(p.dtype)) / len(y)
-        self.net.update(wires, feedback, self.lr)
+        self.net.update(wires, feedback, self.lr, message_sign=self.message_sign)
         return float(loss)
 
 
@@ -196,23 +202,39 @@ class Comparison:
     max_abs_diff: float
     trajectory: np.ndarray  # (steps + 1, n_tracked) a few tracked weights over time
     accuracy: float
+    tracked: list[str]  # labels of the tracked weights, e.g. "layer 1, neuron 5 <- pixel 36"
 
 
 def compare_with_autograd(
-    sizes: list[int] | None = None, *, steps: int = 200, batch_size: int = 32, lr: float = 0.1, seed: int = 0
+    sizes: list[int] | None = None,
+    *,
+    steps: int = 200,
+    batch_size: int = 32,
+    lr: float = 0.1,
+    seed: int = 0,
+    message_sign: float = 1.0,
 ) -> Comparison:
     """Train the nested system and ``nn.Sequential`` + ``torch.optim.SGD`` side by side on digits.
 
     Same initial weights, same batches; returns the largest |Δ| between the final weights.
+    ``message_sign=-1`` flips the sign of every upstream feedback message (negative control): the
+    last layer still learns, the hidden layers do not follow SGD.
+
+    The tracked weights are input weights from the two highest-variance pixels (pixel 0, a corner,
+    is 0 in every digit, so its weights never move) and one output-layer weight.
     """
     sizes = sizes or [64, 32, 10]
     x, y = load_digits_tensors(seed)
     net = Network(sizes, seed=seed)
     ref = net.to_sequential()
     opt = torch.optim.SGD(ref.parameters(), lr=lr)
-    loop = TrainingLoop(net, lr)
+    loop = TrainingLoop(net, lr, message_sign=message_sign)
     g = torch.Generator().manual_seed(seed)
-    tracked = [(0, 0, 0), (0, 5, 10), (1, 3, 7)]  # (layer, neuron, input) weights to follow
+    pix = [int(i) for i in torch.argsort(x.var(0), descending=True)[:2]]  # most informative pixels
+    tracked = [(0, 0, pix[0]), (0, 5, pix[1]), (1, 3, 7)]  # (layer, neuron, input) weights to follow
+    labels = [
+        f"layer {a + 1}, neuron {b} <- " + (f"pixel {c}" if a == 0 else f"hidden {c}") for a, b, c in tracked
+    ]
 
     def snap() -> list[float]:
         return [float(net.layers[a].neurons[b].w[c]) for a, b, c in tracked]
@@ -232,7 +254,7 @@ def compare_with_autograd(
     diff = max(float((a - b).abs().max()) for a, b in zip(net.state(), ref_params, strict=True))
     with torch.no_grad():
         acc = float((net(x).argmax(-1) == y).double().mean())
-    return Comparison(l_msg, l_ref, diff, np.array(traj), acc)
+    return Comparison(l_msg, l_ref, diff, np.array(traj), acc, labels)
 
 
 def wiring_graph(net: Network) -> nx.DiGraph:
@@ -334,12 +356,51 @@ class ControlRun:
     fixed: np.ndarray  # plant output with fixed gains
     adaptive: np.ndarray  # plant output with adaptive-neuron gains
     gains: np.ndarray  # (T, 2) adaptive gains (θ_r, θ_x) over time
+    plant: np.ndarray  # (T, 2) the plant's (a_t, b_t)
 
     def error(self, which: str) -> float:
         """Mean absolute tracking error |x − x_m| of ``which`` in ("fixed", "adaptive")."""
         if which not in ("fixed", "adaptive"):
             raise ValueError(f"which must be 'fixed' or 'adaptive'; got {which!r}")
         return float(np.abs(getattr(self, which) - self.model).mean())
+
+
+def matched_gains(a: float, b: float, a_m: float = 0.6, b_m: float = 0.4) -> np.ndarray:
+    """The gains (θ_r, θ_x) that make plant (a, b) behave like the reference model: a + bθ_x = a_m, bθ_r = b_m."""
+    return np.array([b_m / b, (a_m - a) / b])
+
+
+def _reference(steps: int, period: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.where((np.arange(steps) // (period // 2)) % 2 == 0, 1.0, -1.0) + 0.05 * rng.standard_normal(
+        steps
+    )
+
+
+def _plant_schedule(a: float, b: float, steps: int, switch: tuple[int, float, float] | None) -> np.ndarray:
+    plant = np.tile([a, b], (steps, 1))
+    if switch is not None:
+        t0, a2, b2 = switch
+        plant[t0:] = [a2, b2]
+    return plant
+
+
+def _closed_loop(
+    theta0: np.ndarray, plant: np.ndarray, r: np.ndarray, a_m: float, b_m: float, gamma: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Simulate G controllers at once. theta0 (G, 2) -> plant outputs (T, G), model (T,), gains (T, G, 2)."""
+    theta = np.array(theta0, dtype=float)
+    g = len(theta)
+    x, xm = np.zeros(g), 0.0
+    xs, xms, gains = np.zeros((len(r), g)), np.zeros(len(r)), np.zeros((len(r), g, 2))
+    for t, (a_t, b_t) in enumerate(plant):
+        xm = a_m * xm + b_m * r[t]
+        phi = np.stack([np.full(g, r[t]), x], 1)  # (G, 2) what arrives on the gain neurons' input wires
+        x = a_t * x + b_t * (theta * phi).sum(1)
+        e = x - xm  # the feedback message arriving at the gain neurons
+        theta = theta - gamma * np.sign(b_t) * e[:, None] * phi / (1.0 + (phi * phi).sum(1))[:, None]
+        xs[t], xms[t], gains[t] = x, xm, theta
+    return xs, xms, gains
 
 
 def run_adaptive_control(
@@ -354,36 +415,141 @@ def run_adaptive_control(
     steps: int = 600,
     period: int = 60,
     seed: int = 0,
+    switch: tuple[int, float, float] | None = None,
+    fixed_gains: tuple[float, float] | None = None,
 ) -> ControlRun:
     """Model-reference adaptive control as a feedback loop of dynamical systems (paper Sec. 5).
 
     Plant x_{t+1} = a x_t + b u_t (a, b unknown to the controller); reference model
-    x_m,{t+1} = a_m x_m + b_m r_t; controller u = θ_r r + θ_x x. Fixed gains solve the matching
-    conditions (a + bθ_x = a_m, bθ_r = b_m) for a *nominal* plant (a_nom, b_nom). The adaptive
-    controller's two gains are neurons whose state moves by the normalised MIT rule,
-    θ ← θ − γ sign(b) e_{t+1} (r_t, x_t) / (1 + r_t² + x_t²), with e = x − x_m the feedback on their wire.
+    x_m,{t+1} = a_m x_m + b_m r_t; controller u = θ_r r + θ_x x. The adaptive controller starts from
+    the gains matched to a *nominal* plant (a_nom, b_nom); its two gains are neurons whose state moves
+    by the normalised MIT rule, θ ← θ − γ sign(b) e_{t+1} (r_t, x_t) / (1 + r_t² + x_t²), with
+    e = x − x_m the feedback on their wire. The fixed controller uses ``fixed_gains`` (default: the
+    nominal plant's matched gains -- a strawman when the plant is far from nominal; see
+    :func:`tune_fixed_gains` for a fair one). ``switch=(t0, a2, b2)`` changes the plant at step t0.
     The reference is a square wave of the given period plus a little noise.
     """
     if gamma < 0 or steps < 1:
         raise ValueError(f"gamma must be >= 0 and steps >= 1; got gamma={gamma}, steps={steps}")
-    rng = np.random.default_rng(seed)
-    r = np.where((np.arange(steps) // (period // 2)) % 2 == 0, 1.0, -1.0) + 0.05 * rng.standard_normal(steps)
-    theta0 = np.array([b_m / b_nom, (a_m - a_nom) / b_nom])
-    xm, xf, xa = np.zeros(steps + 1), np.zeros(steps + 1), np.zeros(steps + 1)
-    theta = theta0.copy()
-    gains = np.zeros((steps, 2))
-    for t in range(steps):
-        xm[t + 1] = a_m * xm[t] + b_m * r[t]
-        xf[t + 1] = a * xf[t] + b * (theta0 @ [r[t], xf[t]])
-        phi = np.array([r[t], xa[t]])
-        xa[t + 1] = a * xa[t] + b * (theta @ phi)
-        e = xa[t + 1] - xm[t + 1]  # the feedback message arriving at the gain neurons
-        theta = theta - gamma * np.sign(b) * e * phi / (1.0 + phi @ phi)
-        gains[t] = theta
-    return ControlRun(r, xm[1:], xf[1:], xa[1:], gains)
+    r = _reference(steps, period, seed)
+    plant = _plant_schedule(a, b, steps, switch)
+    theta0 = matched_gains(a_nom, b_nom, a_m, b_m)
+    fixed = theta0 if fixed_gains is None else np.asarray(fixed_gains, dtype=float)
+    xf, _, _ = _closed_loop(fixed[None], plant, r, a_m, b_m, 0.0)
+    xa, xm, gains = _closed_loop(theta0[None], plant, r, a_m, b_m, gamma)
+    return ControlRun(r, xm, xf[:, 0], xa[:, 0], gains[:, 0], plant)
 
 
-# 5. diagram ------------------------------------------------------------------------------------------
+def tune_fixed_gains(
+    *,
+    a: float = 0.95,
+    b: float = 0.3,
+    a_m: float = 0.6,
+    b_m: float = 0.4,
+    steps: int = 600,
+    period: int = 60,
+    seed: int = 0,
+    switch: tuple[int, float, float] | None = None,
+    grid: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """The best fixed gains *in hindsight*: grid search over (θ_r, θ_x) on the very episode evaluated.
+
+    A generous baseline: it sees the true plant (and its switch) through the tracking error of every
+    grid point. Default grid: 121 × 121 points on [-3, 3]². Returns (gains, mean |x − x_m|).
+    """
+    grid = np.linspace(-3.0, 3.0, 121) if grid is None else np.asarray(grid, dtype=float)
+    tr, tx = np.meshgrid(grid, grid)
+    cand = np.stack([tr.ravel(), tx.ravel()], 1)  # (G, 2)
+    r = _reference(steps, period, seed)
+    with np.errstate(over="ignore", invalid="ignore"):
+        xs, xm, _ = _closed_loop(cand, _plant_schedule(a, b, steps, switch), r, a_m, b_m, 0.0)
+        err = np.abs(xs - xm[:, None]).mean(0)
+    i = int(np.nanargmin(err))
+    return cand[i], float(err[i])
+
+
+# 5. the claim ---------------------------------------------------------------------------------------
+SWITCH = (300, 0.95, 0.9)  # at t = 300 the plant's gain b triples (0.3 -> 0.9)
+
+CLAIM = Claim(
+    slug="nested_dynamical_systems",
+    statement=(
+        "an artificial neuron is a dynamical system whose state is its weights; wiring neurons into "
+        "layers, network and training loop makes one SGD step a round of messages on the wires, and "
+        "the same adaptive boxes inside a control loop adapt to a changing plant"
+    ),
+    clauses=(
+        Clause(
+            "sgd_max_dw",
+            "max |w_messages - w_autograd| after 200 SGD steps on digits (float64)",
+            "<=",
+            1e-8,
+        ),
+        Clause(
+            "train_acc", "train accuracy of the message-passing network after 200 steps", ">=", 0.8, "sanity"
+        ),
+        Clause(
+            "gain_err_switch",
+            "max |theta_final - matched gains of the plant after b switches 0.3 -> 0.9 at t = 300|",
+            "<=",
+            0.1,
+        ),
+        Clause(
+            "err_ratio_stationary",
+            "tracking error / best fixed gains in hindsight, stationary plant b = 0.3",
+            "<=",
+            0.5,
+            "reported",
+        ),
+        Clause(
+            "err_ratio_switch",
+            "tracking error / best fixed gains in hindsight, plant switching b 0.3 -> 0.9",
+            "<=",
+            0.5,
+            "reported",
+        ),
+    ),
+)
+
+
+def claim_experiment(seed: int, *, steps: int = 200) -> dict[str, dict[str, float]]:
+    """Rows: ours and three negative controls, each ablating one part.
+
+    * ours -- message-passing SGD on digits; adaptive gain neurons.
+    * wrong-sign messages -- every upstream feedback message negated (the controller is ours).
+    * fixed gains, best in hindsight -- grid-searched on the evaluated episode (the network is ours).
+    * fixed gains, nominal plant -- the old strawman, matched to (a, b) = (0.5, 1.0).
+    """
+    ours_nn = compare_with_autograd(steps=steps, seed=seed)
+    bad_nn = compare_with_autograd(steps=steps, seed=seed, message_sign=-1.0)
+    target = matched_gains(SWITCH[1], SWITCH[2])
+    stat = run_adaptive_control(seed=seed)
+    sw = run_adaptive_control(seed=seed, switch=SWITCH)
+    best_stat, err_best_stat = tune_fixed_gains(seed=seed)
+    best_sw, err_best_sw = tune_fixed_gains(seed=seed, switch=SWITCH)
+    nominal = matched_gains(0.5, 1.0)
+
+    def ctrl(gains_final: np.ndarray, e_stat: float, e_sw: float) -> dict[str, float]:
+        return {
+            "gain_err_switch": float(np.abs(gains_final - target).max()),
+            "err_ratio_stationary": e_stat / err_best_stat,
+            "err_ratio_switch": e_sw / err_best_sw,
+        }
+
+    adaptive = ctrl(sw.gains[-1], stat.error("adaptive"), sw.error("adaptive"))
+    e_nom_sw = sw.error("fixed")  # the nominal gains make the switched plant unstable
+    nn_ours = {"sgd_max_dw": ours_nn.max_abs_diff, "train_acc": ours_nn.accuracy}
+    return {
+        "ours": nn_ours | adaptive,
+        "wrong-sign messages": {"sgd_max_dw": bad_nn.max_abs_diff, "train_acc": bad_nn.accuracy} | adaptive,
+        "fixed gains, best in hindsight": nn_ours
+        | ctrl(best_sw, err_best_stat, err_best_sw)
+        | {"err_ratio_stationary": 1.0},
+        "fixed gains, nominal plant": nn_ours | ctrl(nominal, stat.error("fixed"), e_nom_sw),
+    }
+
+
+# 6. diagram ------------------------------------------------------------------------------------------
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A 4 → 3 → 2 network of neuron systems and a batch of two inputs."""
     net = Network([4, 3, 2], seed=0)
