@@ -47,3 +47,28 @@ def test_training_records_every_step_and_bad_arguments():
         osg.train(d, optimizer="lion")
     with pytest.raises(ValueError, match="fraction"):
         osg.opposing_digits(fraction=0.0)
+
+
+def test_trace_records_the_step_length():
+    d = osg.opposing_digits()
+    tr = osg.train(d, steps=4, sharp_every=10, sharp_iters=2)
+    assert len(tr.step_norms) == 4 and all(s > 0 for s in tr.step_norms)
+
+
+def test_toy_linear_sharpness_is_the_opposing_signal_direction_and_sits_at_the_edge():
+    """The two-layer linear toy: with the opposing signal the top Hessian direction is W[:, 0] and its
+    curvature stops at 2/η; without it the sharpness stays at the bulk's, far below."""
+    lr = 0.6
+    tr = osg.toy_linear(magnitude=15.0, lr=lr, steps=300)
+    flat = osg.toy_linear(magnitude=0.0, lr=lr, steps=300)
+    assert tr.eig_on_signal[-1] > 0.8
+    assert 0.9 * 2 / lr <= tr.sharpness[-1] <= 1.05 * 2 / lr
+    assert flat.sharpness[-1] < 0.5 * 2 / lr
+    with pytest.raises(ValueError, match="fraction"):
+        osg.toy_linear(fraction=0.6)
+
+
+def test_claim_no_patch_row_fails_the_antiphase_clause():
+    c = osg.CLAIM.clause("antiphase")
+    assert c.kind == "evidence" and not c.holds(0.19) and c.holds(-0.96)
+    assert osg.CLAIM.clause("edge_of_stability").kind == "sanity"

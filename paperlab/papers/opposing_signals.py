@@ -21,6 +21,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from paperlab.claims import Claim, Clause
 from paperlab.data.bundled import digits
 from paperlab.optim.groups import group_losses, per_sample_loss
 from paperlab.optim.sharpness import top_eigenvalue
@@ -108,6 +109,7 @@ class Trace:
     sharp_steps: list[int]
     sharpness: list[float]
     test_acc: float
+    step_norms: list[float]  # ‖θ_{t+1} − θ_t‖ per step: the optimiser's actual step length
 
 
 def train(
@@ -134,6 +136,7 @@ def train(
     )
     losses: dict[str, list[float]] = {}
     sharp_steps, sharp = [], []
+    step_norms: list[float] = []
 
     def full_loss(m: nn.Module) -> torch.Tensor:
         return per_sample_loss(m(data.x), data.y, loss).mean()
@@ -144,15 +147,157 @@ def train(
         if step % sharp_every == 0 or step == steps - 1:
             sharp_steps.append(step)
             sharp.append(top_eigenvalue(model, full_loss, iters=sharp_iters, seed=seed))
+        before = torch.cat([p.detach().flatten() for p in model.parameters()])
         opt.zero_grad(set_to_none=True)
         full_loss(model).backward()
         opt.step()
+        after = torch.cat([p.detach().flatten() for p in model.parameters()])
+        step_norms.append(float((after - before).norm()))
     with torch.no_grad():
         acc = (model(data.x_test).argmax(-1) == data.y_test).float().mean().item()
-    return Trace(lr, optimizer, losses, sharp_steps, sharp, acc)
+    return Trace(lr, optimizer, losses, sharp_steps, sharp, acc, step_norms)
 
 
-# --- 4. diagram --------------------------------------------------------------------------------------
+# --- 4. the paper's two-layer linear toy model ---------------------------------------------------------
+
+
+@dataclass
+class ToyTrace:
+    """Per-step group losses, the opposing-signal weight ``v·W[:, 0]``, and periodic exact sharpness."""
+
+    losses: dict[str, list[float]]
+    signal_weight: list[float]
+    sharp_steps: list[int]
+    sharpness: list[float]
+    predicted: list[float]  # p·s²·‖v‖²: the curvature along the opposing-signal direction (see toy_linear)
+    eig_on_signal: list[float]  # share of the top Hessian eigenvector on W[:, 0] and v
+
+
+def toy_linear(
+    *,
+    magnitude: float = 6.0,
+    fraction: float = 0.02,
+    n: int = 1000,
+    d: int = 10,
+    width: int = 10,
+    lr: float = 0.1,
+    steps: int = 600,
+    every: int = 10,
+    seed: int = 0,
+) -> ToyTrace:
+    """A two-layer linear network ``f(x) = vᵀWx`` trained by full-batch GD on squared loss.
+
+    The paper's simple model (Section 4 of arXiv 2311.04163; this parameterisation is ours): most inputs have
+    ``x₀ = 0`` and ``y = βᵀx_{1:}``; two small groups (``fraction`` each) carry the same large feature
+    ``x₀ = magnitude`` with opposite extra labels ``+1`` (A) and ``−1`` (B). The best weight on ``x₀`` is 0, a
+    balance between the groups. The loss's curvature along ``W[:, 0]`` is ``p·s²·‖v‖²`` (``p`` = both groups'
+    share of the data, ``s`` = magnitude), which grows as the network learns the main signal and ``‖v‖`` grows.
+    The prediction: the top Hessian direction becomes the opposing-signal direction ``W[:, 0]``, and its
+    curvature rises to ``2/η`` and stays there (GD oscillates along it, the losses of A and B in antiphase,
+    until the oscillation shrinks ``‖v‖`` back); with ``magnitude = 0`` the sharpness stays at the bulk's.
+    """
+    if not 0 < fraction < 0.5:
+        raise ValueError(f"fraction must be in (0, 0.5); got {fraction}")
+    g = torch.Generator().manual_seed(seed)
+    x = torch.zeros(n, d)
+    x[:, 1:] = torch.randn(n, d - 1, generator=g)
+    beta = torch.randn(d - 1, generator=g) / (d - 1) ** 0.5
+    y = x[:, 1:] @ beta
+    k = max(1, round(fraction * n))
+    groups = {"A": torch.arange(k), "B": torch.arange(k, 2 * k), "bulk": torch.arange(2 * k, n)}
+    x[: 2 * k, 0] = magnitude
+    y[:k] += 1.0
+    y[k : 2 * k] -= 1.0
+    W = (torch.randn(width, d, generator=g) * 0.1).requires_grad_()
+    v = (torch.randn(width, generator=g) * 0.1).requires_grad_()
+
+    def loss_of(w_flat: torch.Tensor) -> torch.Tensor:
+        Wm, vm = w_flat[: width * d].view(width, d), w_flat[width * d :]
+        return 0.5 * ((x @ Wm.T @ vm - y) ** 2).mean()
+
+    losses: dict[str, list[float]] = {k_: [] for k_ in groups}
+    sig, s_steps, sharp, pred, share = [], [], [], [], []
+    p_group = 2 * k / n
+    for step in range(steps):
+        with torch.no_grad():
+            r2 = (x @ W.T @ v - y) ** 2
+            for name, idx in groups.items():
+                losses[name].append(float(0.5 * r2[idx].mean()))
+            sig.append(float(v @ W[:, 0]))
+        if step % every == 0 or step == steps - 1:
+            flat = torch.cat([W.detach().flatten(), v.detach()])
+            H = torch.autograd.functional.hessian(loss_of, flat)
+            evals, evecs = torch.linalg.eigh(H)
+            top = evecs[:, -1]
+            on_signal = float((top[: width * d].view(width, d)[:, 0] ** 2).sum())
+            s_steps.append(step)
+            sharp.append(float(evals[-1]))
+            pred.append(float(p_group * magnitude**2 * (v.detach() ** 2).sum()))
+            share.append(on_signal)
+        loss = 0.5 * ((x @ W.T @ v - y) ** 2).mean()
+        gW, gv = torch.autograd.grad(loss, (W, v))
+        with torch.no_grad():
+            W -= lr * gW
+            v -= lr * gv
+    return ToyTrace(losses, sig, s_steps, sharp, pred, share)
+
+
+# --- 5. the claim ------------------------------------------------------------------------------------
+
+CLAIM = Claim(
+    slug="opposing_signals",
+    statement=(
+        "paired outlier groups with a large shared feature and opposite labels (opposing signals) make gradient "
+        "descent oscillate across the valley that balances them: the two groups' losses move in antiphase "
+        "(abstract, Figs. 1-3), while the sharpness sits at the edge of stability 2/η"
+    ),
+    clauses=(
+        Clause(
+            "antiphase",
+            "correlation of the two groups' per-step loss changes, second half of full-batch GD",
+            "<=",
+            -0.5,
+        ),
+        Clause(
+            "edge_of_stability",
+            "peak sharpness / (2/η): progressive sharpening reaches the edge (the no-patch run reaches it too)",
+            ">=",
+            0.9,
+            kind="sanity",
+        ),
+    ),
+)
+
+
+def claim_experiment(seed: int, *, steps: int = 1000, lr: float = 0.2) -> dict[str, dict[str, float]]:
+    """Rows: GD on digits with the planted patch (ours, groups A vs B); the same run's two random groups
+    of equal size; the same images without the patch (groups A vs B). η = 0.2, ``steps`` full-batch steps."""
+    from paperlab.optim.groups import loss_change_correlation
+
+    data = opposing_digits(classes=(3, 8), fraction=0.1, magnitude=4.0, seed=seed)
+    plain = opposing_digits(classes=(3, 8), fraction=0.1, magnitude=0.0, seed=seed)
+    half = steps // 2
+    rows = {}
+    for name, d, pair in (
+        ("ours", data, ("A", "B")),
+        ("no patch (same images and groups)", plain, ("A", "B")),
+    ):
+        tr = train(d, lr=lr, steps=steps, sharp_every=100, seed=seed)
+        rows[name] = {
+            "antiphase": loss_change_correlation(tr.losses[pair[0]][half:], tr.losses[pair[1]][half:]),
+            "edge_of_stability": max(tr.sharpness) / (2 / lr),
+        }
+        if name == "ours":
+            rows["random groups (same run)"] = {
+                "antiphase": loss_change_correlation(
+                    tr.losses["random 1"][half:], tr.losses["random 2"][half:]
+                ),
+                "edge_of_stability": max(tr.sharpness) / (2 / lr),
+            }
+    return rows
+
+
+# --- 6. diagram --------------------------------------------------------------------------------------
 
 
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
