@@ -336,3 +336,66 @@ def test_render_all_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert all(p.is_file() for p in paths) and capsys.readouterr().out == ""
     with pytest.raises(ValueError, match="only"):
         render_all(tmp_path, only="neural_circuit_diagrams")  # type: ignore[arg-type]
+
+
+@needs_dot
+def test_bundle_has_png_beside_svg() -> None:
+    """Untrusted notebooks (JupyterLab shows no SVG from them), static HTML and GitHub need a PNG."""
+    import base64
+
+    d = trace(nn.Linear(3, 2), torch.randn(4, 3))
+    bundle = d._repr_mimebundle_()
+    assert set(bundle) == {"image/svg+xml", "image/png", "text/plain"}
+    png = base64.b64decode(bundle["image/png"], validate=True)  # nbformat stores PNG as base64 text
+    assert png.startswith(b"\x89PNG\r\n\x1a\n") and png == d.to_png()
+    assert ET.fromstring(bundle["image/svg+xml"]).tag.endswith("svg")
+
+
+@needs_dot
+def test_svg_scales_to_notebook_width() -> None:
+    """No fixed width: width=100%, capped at the natural width, the viewBox keeps the aspect ratio."""
+    from paperlab.diagrams.render import svg_size
+
+    svg = for_paper("neural_circuit_diagrams").to_svg()
+    root = ET.fromstring(svg)
+    assert root.attrib["width"] == "100%" and "height" not in root.attrib
+    width, height = svg_size(svg)
+    assert root.attrib["viewBox"].split()[2:] == [f"{width:.2f}", f"{height:.2f}"]
+    assert f"max-width: {width:g}pt" in root.attrib["style"]
+
+
+def _no_dot(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A PATH without graphviz: only the python running the tests is on it."""
+    import graphviz
+
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert shutil.which("dot") is None and shutil.which("graphviz-pure") is None
+    assert graphviz  # the Python package stays importable; only the binary is gone
+
+
+def test_no_dot_bundle_does_not_raise(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _no_dot(monkeypatch, tmp_path)
+    d = trace(nn.Linear(3, 2), torch.randn(4, 3))
+    bundle = d._repr_mimebundle_()
+    assert set(bundle) == {"text/plain"} and "apt-get install graphviz" in bundle["text/plain"]
+    assert d._repr_svg_() is None
+    with pytest.raises(DotMissing):
+        d.to_png()
+
+
+def test_render_all_without_dot_writes_dot_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _no_dot(monkeypatch, tmp_path)
+    out = tmp_path / "out"
+    with pytest.raises(DotMissing) as info:
+        render_all(out, only=["neural_circuit_diagrams"])
+    message = str(info.value)
+    assert "\n" not in message and "apt-get install graphviz" in message
+    dots = sorted(p.name for p in out.iterdir())
+    assert "18_neural_circuit_diagrams.dot" in dots and "canonical_conv2d.dot" in dots
+    assert not any(name.endswith(".svg") for name in dots)
+    assert (out / "18_neural_circuit_diagrams.dot").read_text() == for_paper(
+        "neural_circuit_diagrams"
+    ).to_dot()

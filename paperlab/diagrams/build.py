@@ -13,7 +13,7 @@ from torch import nn
 
 from paperlab import catalog
 from paperlab.diagrams.ir import Diagram
-from paperlab.diagrams.render import to_svg
+from paperlab.diagrams.render import INSTALL_HINT, DotMissing, to_svg
 from paperlab.diagrams.tracer import trace
 
 HOME_PAPER = "neural_circuit_diagrams"  # the canonical diagrams belong to its notebook
@@ -98,26 +98,40 @@ def render_all(out_dir: Path, only: list[str] | None = None) -> list[Path]:
     """Write ``NN_slug.dot``/``.svg`` for each paper (see :func:`targets`) and the canonical diagrams.
 
     Prints nothing; returns the written paths. A paper whose example fails is reported in one
-    ``RuntimeError`` after the others are written.
+    ``RuntimeError`` after the others are written. Without graphviz's ``dot``, every ``.dot`` file
+    is still written, then :class:`DotMissing` is raised with a one-line message on how to install
+    graphviz (``paperlab diagrams`` prints it and exits 1).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     errors: list[str] = []
+    no_dot = 0
     for stem, build in targets(only).items():
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 d = build()
             dot = d.to_dot()
-            svg = to_svg(dot)
         except Exception as exc:
             errors.append(f"{stem}: {type(exc).__name__}: {exc}")
             continue
-        for suffix, text in ((".dot", dot), (".svg", svg)):
+        outputs = [(".dot", dot)]
+        if not no_dot:
+            try:
+                outputs.append((".svg", to_svg(dot)))
+            except DotMissing:
+                no_dot += 1
+            except Exception as exc:
+                errors.append(f"{stem}: {type(exc).__name__}: {exc}")
+        else:
+            no_dot += 1
+        for suffix, text in outputs:
             path = out_dir / f"{stem}{suffix}"
             path.write_text(text, encoding="utf-8")
             written.append(path)
     if errors:
         raise RuntimeError("some diagrams could not be drawn:\n  " + "\n  ".join(errors))
+    if no_dot:
+        raise DotMissing(f"wrote {no_dot} .dot file(s) to {out_dir} but no SVG: {INSTALL_HINT}")
     return written

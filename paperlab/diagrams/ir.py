@@ -16,6 +16,7 @@ memory per column (numbers alive between operations); ``to_dot`` draws it.
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -242,10 +243,22 @@ class Diagram:
 
         return to_svg(self.to_dot(cost=cost))
 
+    def to_png(self, cost: bool = False) -> bytes:
+        """The PNG drawn by graphviz's ``dot`` (what untrusted notebooks, static HTML and GitHub show)."""
+        from paperlab.diagrams.render import to_png
+
+        return to_png(self.to_dot(cost=cost))
+
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        # never crash a notebook over drawing; a missing `dot` says how to install it
+        # never crash a notebook over drawing; a missing `dot` says how to install it.
+        # SVG for trusted notebooks, PNG (base64, as nbformat stores it) beside it for untrusted
+        # ones (JupyterLab renders no SVG from untrusted outputs), static HTML and GitHub
         try:
-            return {"image/svg+xml": self.to_svg(), "text/plain": repr(self)}
+            dot = self.to_dot()
+            from paperlab.diagrams.render import to_png, to_svg
+
+            png = base64.b64encode(to_png(dot)).decode("ascii")
+            return {"image/svg+xml": to_svg(dot), "image/png": png, "text/plain": repr(self)}
         except Exception as exc:
             return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
 

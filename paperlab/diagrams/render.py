@@ -224,8 +224,8 @@ def to_dot(d: Diagram, cost: bool = False) -> str:
     return "\n".join(lines) + "\n"
 
 
-def to_svg(dot: str) -> str:
-    """Render DOT text to SVG with graphviz (``DotMissing`` says how to install it).
+def _pipe(dot: str, fmt: str) -> bytes:
+    """Run graphviz on DOT text, output format ``fmt`` (``DotMissing`` says how to install it).
 
     Without a ``dot`` binary, a ``graphviz-pure`` executable on the PATH (PyPI's Rust port) is
     tried as a fallback.
@@ -236,7 +236,7 @@ def to_svg(dot: str) -> str:
     except ImportError as exc:  # pragma: no cover - graphviz is a dependency
         raise DotMissing(INSTALL_HINT) from exc
     try:
-        svg = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+        return graphviz.Source(dot).pipe(format=fmt)
     except graphviz.ExecutableNotFound as exc:
         alt = shutil.which("graphviz-pure")
         if alt is None:
@@ -244,9 +244,45 @@ def to_svg(dot: str) -> str:
         before = dot_command.DOT_BINARY
         dot_command.DOT_BINARY = Path(alt)
         try:
-            svg = graphviz.Source(dot).pipe(format="svg", encoding="utf-8")
+            return graphviz.Source(dot).pipe(format=fmt)
         except (graphviz.ExecutableNotFound, graphviz.CalledProcessError) as exc2:
             raise DotMissing(INSTALL_HINT) from exc2
         finally:
             dot_command.DOT_BINARY = before
-    return re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
+
+
+_SVG_SIZE = re.compile(r'<svg width="([0-9.]+)pt" height="([0-9.]+)pt"')
+
+
+def fit_width(svg: str) -> str:
+    """Make an SVG scale to its container: ``width="100%"``, capped at its natural width.
+
+    graphviz writes ``<svg width="Wpt" height="Hpt" viewBox=...>``, which a notebook shows at W pt
+    (sideways scrolling when the diagram is wide). The fixed size is replaced by ``width="100%"``
+    and ``style="max-width: Wpt"``; the ``viewBox`` keeps the aspect ratio, so the height follows.
+    """
+    return _SVG_SIZE.sub(
+        lambda m: f'<svg width="100%" style="max-width: {m.group(1)}pt; height: auto"', svg, count=1
+    )
+
+
+def svg_size(svg: str) -> tuple[float, float]:
+    """A graphviz SVG's natural (width, height) in pt, read from its ``viewBox``."""
+    m = re.search(r'viewBox="([-0-9.]+) ([-0-9.]+) ([0-9.]+) ([0-9.]+)"', svg)
+    if m is None:
+        raise ValueError("the SVG has no viewBox")
+    return float(m.group(3)), float(m.group(4))
+
+
+def to_svg(dot: str) -> str:
+    """Render DOT text to SVG with graphviz, scaled to its container's width (:func:`fit_width`).
+
+    ``DotMissing`` says how to install graphviz; a ``graphviz-pure`` executable is the fallback.
+    """
+    svg = _pipe(dot, "svg").decode("utf-8")
+    return fit_width(re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S))
+
+
+def to_png(dot: str) -> bytes:
+    """Render DOT text to PNG with graphviz (the picture untrusted notebooks and GitHub show)."""
+    return _pipe(dot, "png")
