@@ -73,8 +73,9 @@ def test_unguided_control_fails_the_evidence_clause():
         name: gu.train_target(data, g, width=32, steps=5, seed=0)
         for name, g in [("unguided", None), ("trained guide", guide), ("untrained guide", guide)]
     }
+    runs["weight decay"] = gu.train_target(data, None, width=32, steps=5, weight_decay=0.05, seed=0)
     rows = gu.claim_rows(runs, guide, data[2][:50])
-    assert set(rows) == {"ours", "unguided FCN", "untrained-CNN guide"}
+    assert set(rows) == {"ours", "unguided FCN", "untrained-CNN guide", "FCN + weight decay"}
     assert rows["unguided FCN"]["test_gain"] == 0.0
     table = gu.CLAIM.check(rows)
     assert table.control_evidence_failures("unguided FCN") == ["test_gain"]
