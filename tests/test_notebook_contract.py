@@ -17,8 +17,6 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # Not yet under contract v2 (issues "Honest claims, part 1/2"). Remove a stem when it migrates.
 PENDING = {
     "02_tpsgd_local_targets",
-    "05_fccov_sdr",
-    "14_guidance_untrainable",
     "19_scale_mixture_nngp",
     "27_gradient_boosted_nn",
     "31_crypto_performer_bilstm",
