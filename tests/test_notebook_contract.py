@@ -19,10 +19,8 @@ PENDING = {
     "02_tpsgd_local_targets",
     "19_scale_mixture_nngp",
     "27_gradient_boosted_nn",
-    "31_crypto_performer_bilstm",
     "33_lottery_ticket",
     "42_dense_hebbian_supervised",
-    "43_opposing_signals",
     "45_future_token_prediction",
     "46_nested_dynamical_systems",
 }
