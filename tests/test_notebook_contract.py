@@ -16,13 +16,10 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Not yet under contract v2 (issues "Honest claims, part 1/2"). Remove a stem when it migrates.
 PENDING = {
-    "02_tpsgd_local_targets",
-    "19_scale_mixture_nngp",
     "27_gradient_boosted_nn",
     "33_lottery_ticket",
     "42_dense_hebbian_supervised",
     "45_future_token_prediction",
-    "46_nested_dynamical_systems",
 }
 
 # Section headings (markdown, any level >= 2) in the order the contract asks for.
