@@ -51,3 +51,19 @@ def test_unsupervised_network_and_bad_args():
 def test_diagram_example_runs():
     net, inputs, axes = dh.diagram_example()
     assert net(*inputs).shape == (2, 16) and axes == ["b n"]
+
+
+def test_controls_fail_an_evidence_clause():
+    storage = dh.CLAIM.clause("m_scaling")
+    p4 = dh.run_retrieval(40, 320, 1, 1.0, 4, init="archetype", trials=8, seed=0).mean
+    p2 = dh.run_retrieval(40, 320, 1, 1.0, 2, init="archetype", trials=8, seed=0).mean
+    assert storage.holds(p4) and not storage.holds(p2)
+    teacher = dh.CLAIM.clause("m_teacher")
+    unsup = dh.run_retrieval(200, 100, 20, 0.4, 4, mode="unsupervised", trials=8, seed=0).mean
+    assert not teacher.holds(unsup)
+
+
+def test_p2_fails_by_load_not_by_data():
+    # perfect data at K = 2N: still lost; the same noisy data at K = 4: retrieved
+    assert dh.run_retrieval(200, 400, 1, 1.0, 2, trials=8, seed=0).mean < 0.5
+    assert dh.run_retrieval(200, 4, 40, 0.5, 2, trials=8, seed=0).mean > 0.9
