@@ -399,3 +399,16 @@ def test_render_all_without_dot_writes_dot_files(monkeypatch: pytest.MonkeyPatch
     assert (out / "18_neural_circuit_diagrams.dot").read_text() == for_paper(
         "neural_circuit_diagrams"
     ).to_dot()
+
+
+@needs_dot
+def test_png_of_a_wide_diagram_is_capped() -> None:
+    """A diagram thousands of pt wide is drawn at a lower dpi, so committed notebooks stay small."""
+    from paperlab.diagrams.render import PNG_MAX_PX, to_png
+
+    dot = (Path(__file__).resolve().parent.parent / "diagrams" / "09_snn_learnable_delays.dot").read_text()
+    png = to_png(dot)
+    width = int.from_bytes(png[16:20], "big")  # IHDR
+    assert PNG_MAX_PX * 0.9 <= width <= PNG_MAX_PX
+    small = to_png(trace(nn.Linear(3, 2), torch.randn(4, 3)).to_dot())
+    assert int.from_bytes(small[16:20], "big") < 400  # narrow diagrams keep graphviz's 96 dpi

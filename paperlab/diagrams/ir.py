@@ -255,10 +255,11 @@ class Diagram:
         # ones (JupyterLab renders no SVG from untrusted outputs), static HTML and GitHub
         try:
             dot = self.to_dot()
-            from paperlab.diagrams.render import to_png, to_svg
+            from paperlab.diagrams.render import svg_size, to_png, to_svg
 
-            png = base64.b64encode(to_png(dot)).decode("ascii")
-            return {"image/svg+xml": to_svg(dot), "image/png": png, "text/plain": repr(self)}
+            svg = to_svg(dot)
+            png = base64.b64encode(to_png(dot, width_pt=svg_size(svg)[0])).decode("ascii")
+            return {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}
         except Exception as exc:
             return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
 

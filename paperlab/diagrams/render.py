@@ -283,6 +283,19 @@ def to_svg(dot: str) -> str:
     return fit_width(re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S))
 
 
-def to_png(dot: str) -> bytes:
-    """Render DOT text to PNG with graphviz (the picture untrusted notebooks and GitHub show)."""
+PNG_DPI = 96  # graphviz's default for PNG
+PNG_MAX_PX = 3000  # wider diagrams are drawn at a lower dpi, to keep committed notebooks small
+
+
+def to_png(dot: str, width_pt: float | None = None) -> bytes:
+    """Render DOT text to PNG with graphviz (the picture untrusted notebooks and GitHub show).
+
+    At 96 dpi, or less where that would be wider than ``PNG_MAX_PX`` pixels (``width_pt``, the
+    natural width, is measured from the SVG when not given).
+    """
+    if width_pt is None:
+        width_pt, _ = svg_size(_pipe(dot, "svg").decode("utf-8"))
+    dpi = min(PNG_DPI, PNG_MAX_PX * 72 / max(width_pt, 1.0))
+    if dpi < PNG_DPI:
+        dot = re.sub(r"^(digraph \w+ \{\n)", rf"\1  graph [dpi={dpi:.1f}];\n", dot, count=1)
     return _pipe(dot, "png")
