@@ -34,7 +34,7 @@ class NotebookFailed(RuntimeError):
 
 
 class NotebookInterrupted(NotebookFailed):
-    """The run was stopped by Ctrl-C (SIGINT), in this process or in the kernel."""
+    """The run was stopped by Ctrl-C (SIGINT) or SIGTERM, in this process or in the kernel."""
 
     verb = "interrupted"
 
@@ -131,9 +131,17 @@ def execute(
         else:
             asyncio.ensure_future(client._async_cleanup_kernel())
 
+    def on_sigterm() -> (
+        None
+    ):  # `timeout`, a scheduler: a stop, reported as one (not nbclient's AssertionError)
+        sigint[0] += 1
+        asyncio.ensure_future(client._async_cleanup_kernel())
+
     def watch_sigint(**_: object) -> None:
         try:
-            asyncio.get_event_loop().add_signal_handler(signal.SIGINT, on_sigint)
+            loop = asyncio.get_event_loop()
+            loop.add_signal_handler(signal.SIGINT, on_sigint)
+            loop.add_signal_handler(signal.SIGTERM, on_sigterm)
         except (RuntimeError, NotImplementedError, ValueError):  # not the main thread, or no signals here
             pass
 
@@ -174,7 +182,7 @@ def execute(
         else _last_line(error)
     )
     if interrupted and not line.startswith("KeyboardInterrupt"):
-        line = f"KeyboardInterrupt (Ctrl-C; then {line})"
+        line = f"stopped by a signal (Ctrl-C or SIGTERM; then {line})"
     if not isinstance(error, Exception | KeyboardInterrupt):
         raise error  # SystemExit and the like: not ours to translate
     kind = NotebookInterrupted if interrupted else NotebookFailed

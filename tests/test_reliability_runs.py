@@ -190,3 +190,24 @@ def test_run_notebooks_stops_on_ctrl_c_and_keeps_the_notebook(tmp_path):
     assert proc.returncode == 130, out
     assert "INTERRUPTED 01_slow.ipynb" in out and "02_next" not in out
     assert (first.read_bytes(), second.read_bytes()) == before
+
+
+def test_run_notebooks_on_sigterm_reports_a_stop_and_keeps_the_notebook(tmp_path):
+    marker = tmp_path / "started"
+    nb = _notebook(
+        tmp_path / "01_slow.ipynb", f"open({str(marker)!r}, 'w').close()\nimport time\ntime.sleep(60)"
+    )
+    before = nb.read_bytes()
+    proc = _run_notebooks(nb, tmp=tmp_path)
+    deadline = time.time() + 90
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.terminate()
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 130, out
+    assert (
+        "INTERRUPTED 01_slow.ipynb" in out
+        and "AssertionError" not in out.split("INTERRUPTED")[1].splitlines()[0]
+    )
+    assert nb.read_bytes() == before
