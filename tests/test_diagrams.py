@@ -412,3 +412,33 @@ def test_png_of_a_wide_diagram_is_capped() -> None:
     assert PNG_MAX_PX * 0.9 <= width <= PNG_MAX_PX
     small = to_png(trace(nn.Linear(3, 2), torch.randn(4, 3)).to_dot())
     assert int.from_bytes(small[16:20], "big") < 400  # narrow diagrams keep graphviz's 96 dpi
+
+
+class _ConvChain(nn.Module):
+    """30 Conv+ReLU layers; counts, after the forward, how many of its intermediates are still alive."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(nn.Conv2d(4, 4, 3, padding=1) for _ in range(30))
+        self.alive = -1
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        import weakref
+
+        refs = []
+        for conv in self.layers:
+            x = torch.relu(conv(x))
+            refs.append(weakref.ref(x))
+        self.alive = sum(r() is not None for r in refs)
+        return x
+
+
+def test_tracer_keeps_no_activations_alive() -> None:
+    """The tracer records shapes and identities (weak references), not tensors (issue 13 item 6)."""
+    model = _ConvChain()
+    with torch.no_grad():
+        model(torch.randn(1, 4, 16, 16))
+        assert model.alive == 1  # plain forward: only the current x
+        d = trace(model, torch.randn(1, 4, 16, 16), axes="b c h w")
+    assert model.alive == 1, f"tracing kept {model.alive - 1} freed activations alive"
+    assert d.counts()["linear"] == 30 or sum(d.repeats.values()) >= 30

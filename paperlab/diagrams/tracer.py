@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import warnings
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -95,13 +96,17 @@ class Tracer(TorchFunctionMode):
         super().__init__()
         self.root = root
         self.nodes: list[Node] = []
-        self.map: dict[int, tuple[torch.Tensor, Tensor]] = {}
+        # id -> (weak reference, wires): the tracer keeps no activation alive; the weak reference
+        # tells a live tensor from a new one that reuses a freed tensor's id
+        self.map: dict[int, tuple[weakref.ref[torch.Tensor], Tensor]] = {}
         self.params: dict[int, tuple[torch.Tensor, str]] = {
             id(p): (p, name) for name, p in root.named_parameters(remove_duplicate=False)
         }
         for name, b in root.named_buffers():
             self.params.setdefault(id(b), (b, name))
         self.learned_ids = {id(p) for p in root.parameters()}
+        # values computed from parameters alone (w.t(), w * mask): weak, like self.map
+        self.derived: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
         self.stack: list[Scope] = []
         self.atomic = 0
         self.unknown: list[str] = []
@@ -146,18 +151,36 @@ class Tracer(TorchFunctionMode):
             str(value.dtype).removeprefix("torch."),
             None if root is None else root.origin,
         )
-        self.map[id(value)] = (value, t)
+        self.map[id(value)] = (weakref.ref(value), t)
         return t
 
     def get(self, value: Any) -> Tensor | None:
         hit = self.map.get(id(value)) if isinstance(value, torch.Tensor) else None
-        return hit[1] if hit is not None and hit[0] is value else None
+        return hit[1] if hit is not None and hit[0]() is value else None
 
     def is_learned(self, value: Any) -> bool:
-        return isinstance(value, torch.Tensor) and id(value) in self.learned_ids
+        if not isinstance(value, torch.Tensor) or id(value) not in self.learned_ids:
+            return False
+        derived = self.derived.get(id(value))  # a value computed from parameters: still the same one?
+        return derived is None or derived[0]() is value
+
+    def param_name_raw(self, value: Any) -> str:
+        """The dotted parameter (or buffer) name of ``value``, or of the parameter it was computed from."""
+        if not isinstance(value, torch.Tensor):
+            return "param"
+        derived = self.derived.get(id(value))
+        if derived is not None and derived[0]() is value:
+            return derived[1]
+        hit = self.params.get(id(value))
+        return hit[1] if hit is not None and hit[0] is value else "param"
 
     def param_name(self, value: Any) -> str:
-        hit = self.params.get(id(value)) if isinstance(value, torch.Tensor) else None
+        if not isinstance(value, torch.Tensor):
+            return ""
+        hit = self.params.get(id(value))
+        derived = self.derived.get(id(value))
+        if derived is not None and derived[0]() is value:
+            hit = (value, derived[1])
         if hit is None or hit[0] is not value:
             return ""
         parts = hit[1].split(".")
@@ -234,8 +257,9 @@ class Tracer(TorchFunctionMode):
         if not ins:  # constants: remember those built from parameters (they count as learned)
             if any(self.is_learned(v) for v in flat_in):
                 self.learned_ids.update(id(v) for v in outs)
+                source = self.param_name_raw(flat_in[0])
                 for v in outs:
-                    self.params[id(v)] = (v, self.params.get(id(flat_in[0]), (None, "param"))[1])
+                    self.derived[id(v)] = (weakref.ref(v), source)
             return out
         from paperlab.diagrams.rules import apply_rule
 
