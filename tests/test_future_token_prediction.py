@@ -66,3 +66,39 @@ def test_loss_weights_decay_with_distance():
 def test_adjacent_cosine_of_constant_vectors_is_one():
     h = torch.ones(2, 5, 4)
     assert paper.adjacent_cosine(h) == pytest.approx(1.0)
+
+
+def test_planned_language_fillers_are_topic_free_and_every_phrase_ends_in_a_topic_word():
+    tok, top = paper.planned_language(4000, seed=0)
+    words, fillers = tok[3::4], tok.reshape(-1, 4)[:, :3]
+    assert bool((words >= 16).all()) and bool((fillers < 16).all())
+    assert torch.equal((words - 16) // 4, top[3::4])  # the topic word names the topic
+    switches = (top[1:] != top[:-1]).float().mean().item()
+    assert 1 / 80 < switches < 1 / 30  # mean run about 48 tokens
+    with pytest.raises(ValueError):
+        paper.planned_language(2, period=4)
+
+
+def test_topic_probe_masks_select_positions():
+    torch.manual_seed(0)
+    z = torch.randint(0, 2, (20, 12))
+    h = torch.randn(20, 12, 4)
+    h[..., 0] += 3 * z  # topic readable from dim 0
+    mask = torch.zeros(20, 12, dtype=torch.bool)
+    mask[:, ::2] = True
+    acc = paper.topic_probe(h, z, h, z, skip=2, mask_train=mask, mask_test=mask)
+    assert acc > 0.9
+
+
+def test_a_gpt_copy_renamed_ftp_fails_the_claim():
+    gpt = {
+        "next-token loss": 1.3,
+        "adjacent cosine": 0.1,
+        "topic probe": 0.8,
+        "topic probe (topic-free next)": 0.7,
+    }
+    rows = paper.claim_rows({"ours": dict(gpt), "GPT": gpt})
+    table = paper.CLAIM.check(rows)
+    assert table.ours_failures() == ["adjacent_cos_gain", "probe_gain"]
+    assert table.control_evidence_failures("GPT") == ["adjacent_cos_gain", "probe_gain"]
+    assert not table.holds

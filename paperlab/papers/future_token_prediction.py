@@ -14,12 +14,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
 from torch import nn
 
-from paperlab.config import Config
+from paperlab.claims import Claim, Clause
+from paperlab.config import Config, current
 from paperlab.train import History, batches, fit
 
 
@@ -99,6 +101,51 @@ class FTP(nn.Module):
 
 
 # ---- data and training ------------------------------------------------------------------------
+
+
+def planned_language(
+    n_tokens: int,
+    *,
+    n_topics: int = 4,
+    n_fillers: int = 16,
+    words_per_topic: int = 4,
+    period: int = 4,
+    mean_topic_len: int = 48,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A language whose future carries what the next token does not: tokens ``(n_tokens,)`` and topics ``(n_tokens,)``.
+
+    Text is a run of *phrases* of ``period`` tokens: ``period − 1`` topic-free filler tokens (ids
+    ``0..n_fillers−1``, one bigram chain shared by all topics, rows drawn from Dirichlet(0.1)), then one topic
+    word (ids ``n_fillers + topic·words_per_topic + j``, uniform over the topic's own words). The topic
+    persists for a geometric number of phrases (mean ``mean_topic_len`` tokens), then switches to another.
+    So at most positions the *next* token does not depend on the topic, but one of the next ``period`` tokens
+    always does: a next-token model need not keep the topic in ``h_t``; a model predicting ``N ≥ period``
+    tokens ahead must. The grammar (bigram table) is fixed; ``seed`` draws the text.
+    """
+    if n_tokens < period or n_topics < 2 or n_fillers < 2 or words_per_topic < 1 or period < 2:
+        raise ValueError(
+            "need n_tokens >= period >= 2, n_topics >= 2, n_fillers >= 2, words_per_topic >= 1; got "
+            f"{n_tokens}, {period}, {n_topics}, {n_fillers}, {words_per_topic}"
+        )
+    grng = np.random.default_rng(4321)
+    cum = grng.dirichlet(np.full(n_fillers, 0.1), size=n_fillers + n_topics * words_per_topic).cumsum(-1)
+    rng = np.random.default_rng(seed)
+    n_phr = n_tokens // period + 1
+    tokens = np.empty(n_phr * period, dtype=np.int64)
+    topics = np.empty_like(tokens)
+    topic, prev = int(rng.integers(n_topics)), int(rng.integers(n_fillers))
+    p_switch = period / mean_topic_len
+    for i in range(n_phr):
+        if rng.random() < p_switch:
+            topic = (topic + int(rng.integers(1, n_topics))) % n_topics
+        for j in range(period - 1):
+            prev = min(int(np.searchsorted(cum[prev], rng.random())), n_fillers - 1)
+            tokens[i * period + j] = prev
+        prev = n_fillers + topic * words_per_topic + int(rng.integers(words_per_topic))
+        tokens[i * period + period - 1] = prev
+        topics[i * period : (i + 1) * period] = topic
+    return torch.from_numpy(tokens[:n_tokens]), torch.from_numpy(topics[:n_tokens])
 
 
 def make_chunks(
@@ -187,14 +234,83 @@ def adjacent_cosine(h: torch.Tensor) -> float:
 
 
 def topic_probe(
-    h_train: torch.Tensor, z_train: torch.Tensor, h_test: torch.Tensor, z_test: torch.Tensor, *, skip: int = 8
+    h_train: torch.Tensor,
+    z_train: torch.Tensor,
+    h_test: torch.Tensor,
+    z_test: torch.Tensor,
+    *,
+    skip: int = 8,
+    mask_train: torch.Tensor | None = None,
+    mask_test: torch.Tensor | None = None,
 ) -> float:
-    """Held-out accuracy of a logistic-regression probe for the topic from ``h_t`` (the first ``skip`` tokens of a chunk dropped)."""
-    a = h_train[:, skip:].reshape(-1, h_train.shape[-1]).numpy()
-    b = h_test[:, skip:].reshape(-1, h_test.shape[-1]).numpy()
+    """Held-out accuracy of a logistic-regression probe for the topic from ``h_t``.
+
+    The first ``skip`` tokens of a chunk are dropped (the topic is not yet inferable there); optional boolean
+    masks ``(n, T)`` keep only some positions (e.g. those whose next token does not depend on the topic).
+    """
+    keep_tr = torch.zeros(z_train.shape, dtype=torch.bool)
+    keep_te = torch.zeros(z_test.shape, dtype=torch.bool)
+    keep_tr[:, skip:] = True
+    keep_te[:, skip:] = True
+    if mask_train is not None:
+        keep_tr &= mask_train
+    if mask_test is not None:
+        keep_te &= mask_test
+    a, b = h_train[keep_tr].numpy(), h_test[keep_te].numpy()  # (positions, d)
     mu, sd = a.mean(0), a.std(0) + 1e-6
-    clf = LogisticRegression(max_iter=300).fit((a - mu) / sd, z_train[:, skip:].reshape(-1).numpy())
-    return float(clf.score((b - mu) / sd, z_test[:, skip:].reshape(-1).numpy()))
+    clf = LogisticRegression(max_iter=300).fit((a - mu) / sd, z_train[keep_tr].numpy())
+    return float(clf.score((b - mu) / sd, z_test[keep_te].numpy()))
+
+
+def evaluate(
+    model: nn.Module,
+    data: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    held_out: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    *,
+    n_fillers: int = 16,
+    n_probe: tuple[int, int] = (600, 300),
+) -> dict[str, float]:
+    """The paper's three measurements on held-out text (``data``/``held_out`` = ``make_chunks`` outputs).
+
+    ``next-token loss``; ``adjacent cosine`` of consecutive top-layer vectors; the topic probe over all
+    positions, and ``topic probe (topic-free next)`` at positions whose next token is a filler — there a
+    next-token model has no reason to keep the topic in ``h_t``; only a look further ahead gives one.
+    """
+    (x, fut, z), (xt, fut_t, zt) = data, held_out
+    a, b = n_probe
+    h_tr, h_te = embeddings(model, x[:a]), embeddings(model, xt[:b])
+    return {
+        "next-token loss": next_token_loss(model, xt, fut_t),
+        "adjacent cosine": adjacent_cosine(h_te),
+        "topic probe": topic_probe(h_tr, z[:a], h_te, zt[:b]),
+        "topic probe (topic-free next)": topic_probe(
+            h_tr,
+            z[:a],
+            h_te,
+            zt[:b],
+            mask_train=fut[:a, :, 0] < n_fillers,
+            mask_test=fut_t[:b, :, 0] < n_fillers,
+        ),
+    }
+
+
+def claim_rows(results: dict[str, dict[str, float]], baseline: str = "GPT") -> dict[str, dict[str, float]]:
+    """Claim rows from :func:`evaluate` results: each model's gains over the GPT and its loss ratio to it.
+
+    ``results`` maps a row name (``"ours"`` for FTP, ``baseline`` for the GPT, other controls) to measurements.
+    The GPT itself is a control: a GPT copy renamed FTP scores gains of exactly 0.
+    """
+    if baseline not in results or "ours" not in results:
+        raise ValueError(f"results must hold 'ours' and {baseline!r}; got {list(results)}")
+    g = results[baseline]
+    return {
+        name: {
+            "adjacent_cos_gain": r["adjacent cosine"] - g["adjacent cosine"],
+            "probe_gain": r["topic probe (topic-free next)"] - g["topic probe (topic-free next)"],
+            "next_loss_ratio": r["next-token loss"] / g["next-token loss"],
+        }
+        for name, r in results.items()
+    }
 
 
 def n_params(model: nn.Module) -> int:
@@ -209,3 +325,73 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
         (torch.randint(0, 50, (2, 8)),),
         ["b t"],
     )
+
+
+# ---- the claim ----------------------------------------------------------------------------------
+
+CLAIM = Claim(
+    slug="future_token_prediction",
+    statement=(
+        "FTP's per-token vectors vary more smoothly and hold the topic better than a GPT's, at a similar next-token loss"
+    ),
+    clauses=(
+        Clause("adjacent_cos_gain", "adjacent-token cosine minus the GPT's (PAPERS.md: +0.1)", ">=", 0.1),
+        Clause(
+            "probe_gain",
+            "topic-probe accuracy minus the GPT's, at positions whose next token is topic-free (PAPERS.md: +3 points)",
+            ">=",
+            0.03,
+        ),
+        Clause(
+            "next_loss_ratio",
+            "held-out next-token loss / the GPT's (PAPERS.md: within 5 %)",
+            "<=",
+            1.05,
+            kind="sanity",
+        ),
+    ),
+)
+
+FAST = {
+    "T": 32,
+    "N": 4,
+    "train_tokens": 120_000,
+    "test_tokens": 20_000,
+    "steps": 600,
+    "lr": 3e-3,
+    "batch_size": 16,
+}
+FULL = {**FAST, "train_tokens": 1_000_000, "steps": 5000}
+
+
+def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
+    """Rows: FTP (``ours``), the GPT with the same 2-layer encoder, and FTP with ``γ → 0`` (the future-token
+    loss ablated: same architecture, its decoder trained on the next token only). Same data, steps and lr."""
+    cfg = current()
+    s = cfg.pick(FAST, FULL)
+    tok, top = planned_language(s["train_tokens"], seed=seed)
+    tok_t, top_t = planned_language(s["test_tokens"], seed=seed + 100)
+    data = make_chunks(tok, top, T=s["T"], n_future=s["N"])
+    held = make_chunks(tok_t, top_t, T=s["T"], n_future=s["N"])
+    vocab = 16 + 4 * 4
+    results = {}
+    for name, make, gamma in (
+        ("ours", lambda: FTP(vocab, layers=2, n_future=s["N"]), 0.5),
+        ("GPT", lambda: GPT(vocab, layers=2), 0.5),
+        ("FTP, gamma -> 0", lambda: FTP(vocab, layers=2, n_future=s["N"]), 1e-4),
+    ):
+        torch.manual_seed(seed)
+        model = make()
+        train_lm(
+            cfg,
+            model,
+            data[0],
+            data[1],
+            steps=s["steps"],
+            lr=s["lr"],
+            batch_size=s["batch_size"],
+            gamma=gamma,
+            seed=seed,
+        )
+        results[name] = evaluate(model, data, held)
+    return claim_rows(results)
