@@ -1,14 +1,22 @@
-"""Benchmark: trace + DOT of a ResNet-18-sized model on CPU (and torchview's time, if it is installed).
+"""Benchmark: trace + DOT of a ResNet-18-sized model on CPU, time and peak memory, beside torchview's.
 
     python scripts/bench_diagrams.py [--size 224] [--repeats 3]
+    PYTHONPATH=/tmp/tv_pkgs python scripts/bench_diagrams.py   # with torchview, installed outside
+                                                              # the project: pip install --no-deps
+                                                              # --target /tmp/tv_pkgs torchview
 
 ResNet-18 is written out here in plain torch (torchvision is not a dependency): a 7×7 stem,
 four stages of two basic blocks (64, 128, 256, 512 channels), global pooling and a 1000-way head.
+Peak memory is measured in a fresh process per method (growth of the peak resident set over the
+model and input alone, under ``no_grad``), for ResNet-18 and for 30 Conv+ReLU layers with 8 MiB
+activations (issue 13: a tracer that keeps activations alive shows here).
 """
 
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
 import sys
 import timeit
 import warnings
@@ -59,6 +67,64 @@ class ResNet18(nn.Module):
         return self.fc(self.pool(self.stages(self.stem(x))).flatten(1))
 
 
+class ConvChain(nn.Module):
+    """30 Conv+ReLU layers, 32 channels at 256×256: each activation is 8 MiB."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.layers = nn.Sequential(
+            *[m for _ in range(30) for m in (nn.Conv2d(32, 32, 3, padding=1), nn.ReLU())]
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)
+
+
+def _model(name: str, size: int) -> tuple[nn.Module, torch.Tensor]:
+    torch.manual_seed(0)
+    if name == "resnet18":
+        return ResNet18().eval(), torch.randn(1, 3, size, size)
+    return ConvChain().eval(), torch.randn(1, 32, 256, 256)
+
+
+def _run(method: str, model: nn.Module, x: torch.Tensor) -> object:
+    if method == "forward":
+        return model(x)
+    if method == "trace":
+        return trace(model, x, axes="b c h w").to_dot()
+    from torchview import draw_graph
+
+    return draw_graph(model, input_data=x, depth=99, device="cpu").visual_graph.source
+
+
+def _hwm_mib() -> float:
+    """This process's peak resident set (MiB): VmHWM, which (unlike ru_maxrss, inherited from the
+    forking parent on Linux) starts afresh at exec."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _peak_child(method: str, name: str, size: int) -> None:
+    """In a fresh process: print the growth of the peak RSS (MiB) that one call of ``method`` causes."""
+    torch.set_num_threads(1)
+    warnings.simplefilter("ignore")
+    model, x = _model(name, size)
+    before = _hwm_mib()
+    with torch.no_grad():
+        _run(method, model, x)
+    print(_hwm_mib() - before)
+
+
+def _peak(method: str, name: str, size: int) -> float:
+    cmd = [sys.executable, __file__, "--child", method, name, "--size", str(size)]
+    return float(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.split()[-1])
+
+
 def _best(fn, repeats: int) -> float:
     """Best wall time of ``repeats`` calls, in seconds."""
     return min(timeit.repeat(fn, number=1, repeat=repeats))
@@ -68,7 +134,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=224, help="input height and width")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--child", nargs=2, metavar=("METHOD", "MODEL"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.child:
+        _peak_child(*args.child, args.size)
+        return 0
+    torch.set_num_threads(1)  # a shared machine; the children use one thread too
     torch.manual_seed(0)
     model = ResNet18().eval()
     x = torch.randn(1, 3, args.size, args.size)
@@ -95,12 +166,29 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trace + DOT, depth=2 {t_blocks * 1e3:8.1f} ms")
     print(f"counts: {d.counts()}")
     try:
-        from torchview import draw_graph
+        import torchview
     except ImportError:
-        print("torchview: not installed (pip install torchview) - no comparison")
-        return 0
-    t_tv = _best(lambda: draw_graph(model, input_data=x, depth=99).visual_graph.source, args.repeats)
-    print(f"torchview            {t_tv * 1e3:8.1f} ms  (draw_graph + DOT source, depth=99)")
+        torchview = None
+        print(
+            "torchview: not installed (pip install --no-deps --target /tmp/tv_pkgs torchview) - no comparison"
+        )
+    if torchview is not None:
+        with torch.no_grad():
+            t_tv = _best(lambda: _run("torchview", model, x), args.repeats)
+        print(
+            f"torchview {torchview.__version__:10s} {t_tv * 1e3:8.1f} ms  (draw_graph + DOT source, depth=99)"
+        )
+        print(f"ours / torchview     {(t_trace + t_dot) / t_tv:8.2f} x time (trace + to_dot)")
+    methods = ["forward", "trace"] + (["torchview"] if torchview is not None else [])
+    print("peak memory growth (MiB, fresh process each, no_grad):")
+    print(f"  {'model':10s} " + " ".join(f"{m:>10s}" for m in methods) + "   trace/forward")
+    for name in ("resnet18", "convchain"):
+        peaks = {m: _peak(m, name, args.size) for m in methods}
+        print(
+            f"  {name:10s} "
+            + " ".join(f"{peaks[m]:10.1f}" for m in methods)
+            + f"   {peaks['trace'] / max(peaks['forward'], 1e-9):.2f}"
+        )
     return 0
 
 
