@@ -67,7 +67,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     os.environ["PAPERLAB_MODE"] = "full" if args.full else "fast"
     os.environ.setdefault("PAPERLAB_PROGRESS", "0")
-    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    # figures are collected from the outputs: the inline backend, whatever MPLBACKEND said (Agg shows nothing)
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     config.settings()  # a bad PAPERLAB_* value fails here, named, not in the kernel's first cell
     smoke = " (smoke)" if config.settings().smoke else ""
     print(f"running {paper.notebook.name} in {os.environ['PAPERLAB_MODE']} mode{smoke} ...", flush=True)
