@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
 import numpy as np
@@ -276,24 +277,35 @@ def _kernels(
     t_out = torch.empty(n1, n2, dtype=torch.float64) if ntk else None
     rows_per = max(1, min(n1, _BLOCK_ELEMENTS // max(1, n2)))
     cols_per = max(1, _BLOCK_ELEMENTS // rows_per)
-    for i0 in range(0, n1, rows_per):
-        i1 = min(n1, i0 + rows_per)
-        rows = slice(i0, i1)
-        for j0 in range(i0 if same else 0, n2, cols_per):
-            j1 = min(n2, j0 + cols_per)
-            cols = slice(j0, j1)
-            diagonal = same and j0 == i0
-            k, t = _block(
-                a[rows] @ b[cols].T / d, qs1, qs2, rows, cols, diagonal, activation, weight_var, bias_var, ntk
-            )
-            k_out[rows, cols] = k
+    tasks = [
+        (slice(i0, min(n1, i0 + rows_per)), slice(j0, min(n2, j0 + cols_per)))
+        for i0 in range(0, n1, rows_per)
+        for j0 in range(i0 if same else 0, n2, cols_per)
+    ]
+
+    def run(task: tuple[slice, slice]) -> None:
+        rows, cols = task
+        i1, j0, j1 = rows.stop, cols.start, cols.stop
+        diagonal = same and j0 == rows.start
+        k, t = _block(
+            a[rows] @ b[cols].T / d, qs1, qs2, rows, cols, diagonal, activation, weight_var, bias_var, ntk
+        )
+        k_out[rows, cols] = k
+        if t_out is not None:
+            t_out[rows, cols] = t
+        off = max(0, i1 - j0)  # the block's columns right of the diagonal square
+        if same and j1 > j0 + off:  # mirror them below the diagonal
+            k_out[j0 + off : j1, rows] = k[:, off:].T
             if t_out is not None:
-                t_out[rows, cols] = t
-            off = max(0, i1 - j0)  # the block's columns right of the diagonal square
-            if same and j1 > j0 + off:  # mirror them below the diagonal
-                k_out[j0 + off : j1, rows] = k[:, off:].T
-                if t_out is not None:
-                    t_out[j0 + off : j1, rows] = t[:, off:].T
+                t_out[j0 + off : j1, rows] = t[:, off:].T
+
+    workers = min(torch.get_num_threads(), len(tasks))
+    if workers > 1:  # blocks are independent and torch releases the GIL: one block per thread
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, tasks))
+    else:
+        for task in tasks:
+            run(task)
     return k_out, t_out
 
 
