@@ -311,13 +311,17 @@ def copy_offline_assets(static: Path) -> None:
 
 
 def _key_figure(nb: dict) -> bytes | None:
-    """The notebook's key figure: the first matplotlib (PNG) output."""
+    """The notebook's key figure: the first matplotlib (PNG) output.
+
+    Circuit diagrams also carry a PNG (beside their SVG): they are not the key figure.
+    """
     import base64
 
     for cell in nb["cells"]:
         for output in cell.get("outputs", []) or []:
-            png = (output.get("data") or {}).get("image/png")
-            if png:
+            data = output.get("data") or {}
+            png = data.get("image/png")
+            if png and "image/svg+xml" not in data:
                 return base64.b64decode("".join(png) if isinstance(png, list) else png)
     return None
 
