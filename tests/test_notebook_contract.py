@@ -18,7 +18,6 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 PENDING = {
     "27_gradient_boosted_nn",
     "33_lottery_ticket",
-    "45_future_token_prediction",
 }
 
 # Section headings (markdown, any level >= 2) in the order the contract asks for.
