@@ -78,3 +78,21 @@ def test_bad_arguments_raise():
         pruning.full_masks(model, ["nope"])
     with pytest.raises(ValueError, match="hidden"):
         lt.LeNetFC(hidden=())
+
+
+def test_claim_rows_controls_fail_the_margin_clause():
+    res = lt.run_lottery(rounds=2, iters=10, hidden=(12, 6), control_rounds=[1, 2])
+    rows = lt.claim_rows(res, sparse=2, mid=1)
+    assert set(rows) == {"ours", lt.RE_INIT, lt.RANDOM_MASK}
+    # the margin is measured against the best *other* row, so at most one row can be positive
+    assert sum(r["margin_7"] > 0 for r in rows.values()) <= 1
+    # a control that trails the ticket by 4 points fails the evidence clause
+    fake = {k: dict(v) for k, v in rows.items()}
+    fake["ours"].update(gap_22=0.0, margin_7=4.0, gap_7=-1.0, match_7=-1.0)
+    fake[lt.RE_INIT].update(margin_7=-4.0, gap_7=-5.0, match_7=-5.0)
+    fake[lt.RANDOM_MASK].update(margin_7=-10.0, gap_7=-11.0, match_7=-11.0)
+    table = lt.CLAIM.check(fake)
+    assert table.control_evidence_failures(lt.RE_INIT) == ["margin_7", "gap_7"]
+    table.assert_holds()
+    with pytest.raises(ValueError, match="control_rounds"):
+        lt.claim_rows(res, sparse=2, mid=0)
