@@ -54,3 +54,20 @@ def test_units_switched_off_and_bad_arguments():
         gb.fit_gbnn(x, y, subsample=0.0)
     with pytest.raises(ValueError, match="solver"):
         gb.train_joint(x, y, 4, solver="sgd")
+
+
+def test_claim_holds_and_the_jointly_trained_net_fails_the_switch_off_clause():
+    rows = gb.claim_experiment(0)
+    table = gb.CLAIM.check(rows)
+    table.assert_holds()
+    assert not table.passes("MLP Adam", "half_off_drop")
+    assert not table.passes("MLP L-BFGS", "half_off_drop")
+
+
+def test_claim_rows_on_a_toy_problem():
+    x, y = _toy()
+    model = gb.fit_gbnn(x, y, n_stages=4, units=2, max_iter=20)
+    rows = gb.claim_rows(model, {"MLP Adam": gb.mlp(5, 8, 3)}, x, x, y)
+    assert set(rows) == {"ours", "MLP Adam"}
+    assert rows["MLP Adam"]["gap_to_adam"] == 0.0
+    gb.CLAIM.check(rows)  # every clause present in every row
