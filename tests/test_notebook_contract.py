@@ -16,7 +16,6 @@ NOTEBOOKS = sorted((catalog.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # Not yet under contract v2 (issues "Honest claims, part 1/2"). Remove a stem when it migrates.
 PENDING = {
-    "27_gradient_boosted_nn",
     "33_lottery_ticket",
 }
 
