@@ -90,10 +90,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_diagrams(args: argparse.Namespace) -> int:
-    from paperlab.diagrams import render_all
+    from paperlab.diagrams import DotMissing, render_all
 
     only = [catalog.get(s).slug for s in args.only] if args.only else None
-    paths = render_all(Path(args.out), only=only)
+    try:
+        paths = render_all(Path(args.out), only=only)
+    except DotMissing as exc:  # the .dot files are written; only the SVGs need graphviz
+        print(f"paperlab diagrams: {exc}", file=sys.stderr)
+        return 1
     for path in paths:
         print(path)
     print(f"{len(paths)} files in {args.out}")

@@ -230,6 +230,9 @@ def setup(
         smoke=env.smoke if smoke is None else bool(smoke),
     )
     _current = cfg
+    from paperlab.viz import export
+
+    export.install()  # plotly figures carry an offline HTML fragment beside their JSON (exports, gallery)
     if verbose:
         print(cfg)
     return cfg

@@ -47,3 +47,16 @@ def test_run_writes_to_out_and_leaves_notebooks_untouched(tmp_path, monkeypatch,
     assert list((out / "figures").glob("01_lowrank_mhsa-*.png"))
     assert str(out) in capsys.readouterr().out
     assert cli.main(["run", "lowrank_mhsa", "--out", str(tmp_path / "notebooks")]) == 2
+
+
+def test_diagrams_without_dot_is_one_line_and_exit_1(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import paperlab.diagrams as diagrams
+    from paperlab import cli
+
+    def no_dot(out, only=None):  # type: ignore[no-untyped-def]
+        raise diagrams.DotMissing("wrote 2 .dot file(s) to x but no SVG: install graphviz")
+
+    monkeypatch.setattr(diagrams, "render_all", no_dot)
+    assert cli.main(["diagrams", "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("paperlab diagrams: wrote 2 .dot") and "Traceback" not in err
