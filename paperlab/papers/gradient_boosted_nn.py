@@ -269,10 +269,30 @@ def sine_data(n: int = 200, noise: float = 0.1, seed: int = 0) -> tuple[torch.Te
 # --- 4. diagram -------------------------------------------------------------------------------------
 
 
+class StagedEnsemble(nn.Module):
+    """F(x) = F_0 + Σ_t ρ_t h_t(x) as one module: the stages side by side, each scaled by its Newton step.
+
+    The form the boosting loop builds (paper §3); :class:`GBNN` holds the same pieces without autograd.
+    """
+
+    def __init__(self, d_in: int, units: int, n_out: int, n_stages: int) -> None:
+        super().__init__()
+        self.stages = nn.ModuleList(Stage(d_in, units, n_out) for _ in range(n_stages))
+        self.register_buffer("intercept", torch.zeros(n_out))  # F_0
+        self.register_buffer("rho", torch.ones(n_stages))  # ρ_t (shrinkage folded in)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, d_in) -> (batch, n_out)
+        out = self.intercept
+        for t, stage in enumerate(self.stages):
+            out = out + self.rho[t] * stage(x)
+        return out
+
+
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
-    """The merged network: 64 inputs → 20 stages × 5 sigmoid units → 10 outputs."""
+    """The staged ensemble: 64 inputs → 3 stages of 5 sigmoid units, each a partial network, summed
+    with their step sizes ρ_t into 10 outputs (the merged network is the same function)."""
     torch.manual_seed(0)
-    return mlp(64, 100, 10), (torch.randn(2, 64),), ["b d"]
+    return StagedEnsemble(64, 5, 10, n_stages=3), (torch.randn(2, 64),), ["b d"]
 
 
 # --- 5. the claim ------------------------------------------------------------------------------------
