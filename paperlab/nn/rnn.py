@@ -131,20 +131,32 @@ def lstm_gates(lstm: nn.LSTM, x: torch.Tensor) -> dict[str, torch.Tensor]:
     return {k: torch.stack(v) for k, v in rec.items()}
 
 
-def gradient_vs_lag(model: SequenceClassifier, x: torch.Tensor, *, seed: int = 0) -> np.ndarray:
+def gradient_vs_lag(
+    model: SequenceClassifier,
+    x: torch.Tensor,
+    *,
+    seed: int = 0,
+    dtype: torch.dtype | None = None,
+    norm_dtype: torch.dtype = torch.float64,
+) -> np.ndarray:
     """‖∂(u·h_T)/∂e_t‖ averaged over the batch, indexed by lag ``T - t`` (lag 0 = the last step).
 
     ``e_t`` is the embedded input at step ``t`` and ``u`` a fixed random unit vector: how strongly
     the final state still depends on an input ``lag`` steps back (vanishing gradients, review §3.1).
+    Backpropagation runs in ``dtype`` (the model's own by default; the model is converted in place);
+    the norm is taken in ``norm_dtype``. Float64 by default: in float32, squaring an entry below
+    ~1e-23 underflows to 0, so a gradient still 1e-24 in size would read as exactly 0.
     """
     if x.dim() != 2:
         raise ValueError(f"x must be token ids (batch, seq); got shape {tuple(x.shape)}")
+    if dtype is not None:
+        model = model.to(dtype)
     was = model.training
     model.eval()
     e = model.embed(x).detach().requires_grad_(True)  # (batch, seq, embed)
     h_last = model.rnn(e)[0][:, -1]  # (batch, hidden * dirs)
-    u = torch.randn(h_last.shape[-1], generator=torch.Generator().manual_seed(seed))
+    u = torch.randn(h_last.shape[-1], generator=torch.Generator().manual_seed(seed)).to(h_last.dtype)
     (h_last @ (u / u.norm())).sum().backward()
-    norms = e.grad.norm(dim=-1).mean(0)  # (seq,)
+    norms = e.grad.to(norm_dtype).norm(dim=-1).mean(0)  # (seq,)
     model.train(was)
     return norms.flip(0).numpy()

@@ -32,7 +32,10 @@ import torch.nn.functional as F
 from paperlab.claims import Claim, Clause
 from paperlab.config import Config
 from paperlab.data.sequences import first_symbol_recall, future_token_tagging
-from paperlab.nn.rnn import SequenceClassifier
+from paperlab.nn.rnn import (  # gradient_vs_lag: re-exported for the notebook
+    SequenceClassifier,
+    gradient_vs_lag,
+)
 from paperlab.train import History, batches, fit
 
 K = 4  # symbols in both tasks; chance accuracy is 1/K
@@ -147,26 +150,6 @@ def run_future_context(
         desc=("Bi" if bidirectional else "") + cell.upper(),
     )
     return RunResult(model, hist, hist.last("test_acc"))
-
-
-def gradient_vs_lag(
-    model: SequenceClassifier, x: torch.Tensor, *, seed: int = 0, dtype: torch.dtype = torch.float32
-) -> np.ndarray:
-    """‖∂(u·h_T)/∂e_t‖ averaged over the batch, indexed by lag ``T - t`` (lag 0 = the last step).
-
-    Backpropagation runs in ``dtype``; the norm is taken in float64. (``paperlab.nn.rnn.gradient_vs_lag``
-    takes it in float32, where squaring an entry below ~1e-23 underflows to 0, so a gradient that is
-    still 1e-24 reads as exactly 0: the flat "floor" of an earlier version of notebook 03.)
-    """
-    if x.dim() != 2:
-        raise ValueError(f"x must be token ids (batch, seq); got shape {tuple(x.shape)}")
-    model = model.to(dtype).eval()
-    e = model.embed(x).detach().requires_grad_(True)  # (batch, seq, embed)
-    h_last = model.rnn(e)[0][:, -1]  # (batch, hidden)
-    u = torch.randn(h_last.shape[-1], generator=torch.Generator().manual_seed(seed)).to(dtype)
-    (h_last @ (u / u.norm())).sum().backward()
-    norms = e.grad.double().norm(dim=-1).mean(0)  # (seq,), float64
-    return norms.flip(0).numpy()
 
 
 GRADIENT_MODELS = {
