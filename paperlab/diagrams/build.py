@@ -19,10 +19,30 @@ from paperlab.diagrams.tracer import trace
 HOME_PAPER = "neural_circuit_diagrams"  # the canonical diagrams belong to its notebook
 
 
-def _example(slug: str) -> tuple[nn.Module, tuple[Any, ...], Any]:
+VIEW_SEP = "__"  # diagrams/NN_slug__overview.svg
+
+
+def views(slug: str) -> list[str]:
+    """The named diagram views a paper's module offers (``diagram_views()``), e.g. ``["overview", "mechanism"]``."""
+    mod = importlib.import_module(catalog.get(slug).module)
+    fn = getattr(mod, "diagram_views", None)
+    return list(fn()) if callable(fn) else []
+
+
+def _example(slug: str, view: str | None = None) -> tuple[nn.Module, tuple[Any, ...], Any]:
     paper = catalog.get(slug)
     mod = importlib.import_module(paper.module)
-    fn = getattr(mod, "diagram_example", None)
+    if view is not None:
+        table = getattr(mod, "diagram_views", None)
+        available = list(table()) if callable(table) else []
+        if view not in available:
+            raise ValueError(f"{paper.slug} has no diagram view {view!r}; views: {available or 'none'}")
+        fn = table()[view]
+    else:
+        fn = getattr(mod, "diagram_example", None)
+        table = getattr(mod, "diagram_views", None)
+        if fn is None and callable(table) and "overview" in table():
+            fn = table()["overview"]  # a module with views only: its overview is the paper's diagram
     if fn is None:
         raise ValueError(
             f"{paper.module} has no diagram_example(); add one that returns (module, example_inputs_tuple, axes) "
@@ -39,13 +59,23 @@ def _example(slug: str) -> tuple[nn.Module, tuple[Any, ...], Any]:
     return module, tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,), axes
 
 
-def for_paper(slug: str, **options: Any) -> Diagram:
+def for_paper(slug: str, view: str | None = None, **options: Any) -> Diagram:
     """The circuit diagram of a paper's model, from ``paperlab.papers.<slug>.diagram_example()``.
 
+    ``view`` names one of the module's ``diagram_views()`` (``{"overview": fn, "mechanism": fn}``, each
+    ``fn()`` returning ``(module, example_inputs_tuple, axes)`` like ``diagram_example``); a view's
+    ``fn`` may carry trace options in an attribute ``trace_options`` (e.g. ``{"depth": 1}``).
     ``options`` go to :func:`paperlab.diagrams.trace` (``depth=``, ``roll=``, ``hide_param_free=``).
     """
     paper = catalog.get(slug)
-    module, inputs, axes = _example(paper.slug)
+    mod = importlib.import_module(paper.module)
+    table = getattr(mod, "diagram_views", None)
+    if view is None and getattr(mod, "diagram_example", None) is None and callable(table):
+        view = "overview" if "overview" in table() else None
+    if view is not None:
+        fn = table().get(view) if callable(table) else None
+        options = {**getattr(fn, "trace_options", {}), **options}
+    module, inputs, axes = _example(paper.slug, view)
     was_training = module.training
     module.eval()
     try:
@@ -54,7 +84,7 @@ def for_paper(slug: str, **options: Any) -> Diagram:
             d = trace(module, *inputs, axes=axes, **options)
     finally:
         module.train(was_training)
-    d.title = f"{paper.number:02d} · {paper.title}"
+    d.title = f"{paper.number:02d} · {paper.title}" + (f" — {view}" if view else "")
     return d
 
 
@@ -68,7 +98,7 @@ def _has_example(slug: str) -> bool:
         return exc.name != name
     except Exception:
         return True
-    return callable(getattr(mod, "diagram_example", None))
+    return callable(getattr(mod, "diagram_example", None)) or callable(getattr(mod, "diagram_views", None))
 
 
 def targets(only: Sequence[str] | None = None) -> dict[str, Callable[[], Diagram]]:
@@ -84,8 +114,18 @@ def targets(only: Sequence[str] | None = None) -> dict[str, Callable[[], Diagram
     for paper in catalog.PAPERS:
         if wanted is None and not paper.has_notebook or wanted is not None and paper.slug not in wanted:
             continue
+        stem = f"{paper.number:02d}_{paper.slug}"
         if _has_example(paper.slug):
-            out[f"{paper.number:02d}_{paper.slug}"] = lambda s=paper.slug: for_paper(s)
+            out[stem] = lambda s=paper.slug: for_paper(s)
+        try:
+            named = views(paper.slug)
+        except Exception:
+            named = []
+        mod = importlib.import_module(paper.module) if named else None
+        for v in named:
+            if v == "overview" and getattr(mod, "diagram_example", None) is None:
+                continue  # drawn as the paper's own diagram (stem without a view suffix)
+            out[f"{stem}{VIEW_SEP}{v}"] = lambda s=paper.slug, v=v: for_paper(s, view=v)
     if wanted is None or HOME_PAPER in wanted:
         from paperlab.diagrams.canonical import CANONICAL
 
