@@ -109,6 +109,11 @@ class Tracer(TorchFunctionMode):
         self.derived: dict[int, tuple[weakref.ref[torch.Tensor], str]] = {}
         self.stack: list[Scope] = []
         self.atomic = 0
+        # message passing (PyG): inside a MessagePassing layer only its submodules (lin, nn) are drawn;
+        # its index bookkeeping passes wires through, and propagate/edge_updater are drawn as one box
+        # each (paperlab.diagrams.graph_rules); silent > 0 while propagate/edge_updater run
+        self.quiet: list[bool] = []
+        self.silent = 0
         self.unknown: list[str] = []
         self.failed: list[str] = []
         self._n_axes = 0
@@ -254,6 +259,10 @@ class Tracer(TorchFunctionMode):
         name = op_name(func)
         flat_in = _flatten(list(args)) + _flatten(list(kwargs.values()))
         ins = [t for v in flat_in if (t := self.get(v)) is not None]
+        if self.silent or (self.quiet and self.quiet[-1]):
+            if ins:
+                self._pass_through(ins[0], outs)
+            return out
         if not ins:  # constants: remember those built from parameters (they count as learned)
             if any(self.is_learned(v) for v in flat_in):
                 self.learned_ids.update(id(v) for v in outs)
@@ -270,6 +279,15 @@ class Tracer(TorchFunctionMode):
             self.generic(name, ins, outs, known=True)
         return out
 
+    def _pass_through(self, src: Tensor, outs: Sequence[torch.Tensor]) -> None:
+        """Bookkeeping inside a message-passing layer: its outputs stand for ``src`` (no box)."""
+        for v in outs:
+            axes = [
+                src.axes[i] if i < len(src.axes) and src.axes[i].size == s else self.axis("f", s)
+                for i, s in enumerate(v.shape)
+            ]
+            self.bind(v, axes, root=src)
+
     # --- module hooks ---------------------------------------------------------------------------
     def pre_hook(self, path: str, module: nn.Module, args: Any, kwargs: Any) -> None:
         if self.atomic:
@@ -278,6 +296,9 @@ class Tracer(TorchFunctionMode):
         if _is_atomic(module):
             self.atomic = 1
             return
+        from paperlab.diagrams.graph_rules import is_message_passing
+
+        self.quiet.append(is_message_passing(module))
         if module is not self.root:
             self._n_calls += 1
             self.stack.append(Scope(path, type(module).__name__, self._n_calls))
@@ -300,6 +321,8 @@ class Tracer(TorchFunctionMode):
                         self.failed.append(f"{type(module).__name__}: {type(exc).__name__}: {exc}")
                         self.generic(type(module).__name__, ins, _flatten(output), known=True)
             return
+        if self.quiet:
+            self.quiet.pop()
         if module is not self.root and self.stack:
             self.stack.pop()
 
@@ -378,8 +401,13 @@ def trace(
         raise ValueError("example_inputs must be distinct tensors (pass x.clone() to use one twice)")
     inode = tr.node("input", "inputs", [], in_tensors, names=labels)
     inode.scope = ()
+    from paperlab.diagrams.graph_rules import hooks as mp_hooks
+    from paperlab.diagrams.graph_rules import is_message_passing
+
     handles = []
     for path, sub in module.named_modules():
+        if is_message_passing(sub):
+            handles.extend(mp_hooks(tr, sub))
         handles.append(
             sub.register_forward_pre_hook(lambda m, a, k, _p=path: tr.pre_hook(_p, m, a, k), with_kwargs=True)
         )
