@@ -91,6 +91,73 @@ def _collapse(nodes: list[Node], depth: int) -> list[Node]:
     return out
 
 
+# reindex boxes that only move or broadcast data already drawn (plumbing, issue 13): folded away
+_SHAPE_ONLY = {
+    "unsqueeze",
+    "squeeze",
+    "expand",
+    "expand_as",
+    "gather",
+    "index_select",
+    "take_along_dim",
+    "contiguous",
+    "to",
+    "type",
+    "float",
+    "double",
+    "half",
+    "long",
+    "int",
+    "bool",
+    "detach",
+    "clone",
+}
+_MASKING = {"mask", "where"}
+
+
+def _is_float(t: Tensor) -> bool:
+    return t.dtype.startswith(("float", "bfloat", "complex"))
+
+
+def _shape_only(n: Node) -> bool:
+    if n.kind != "reindex" or n.learned:
+        return False
+    label = n.label.strip()
+    return label in _SHAPE_ONLY or (label.startswith("[") and "None" in label)
+
+
+def _fold_plumbing(nodes: list[Node]) -> list[Node]:
+    """Hide index bookkeeping (issue 13): boxes that compute only integers or masks vanish, with the
+    wires they feed; unsqueeze/expand/gather/casts and masking pass their data input through."""
+    gone: set[int] = set()  # tensors made by vanished boxes
+    subst: dict[int, Tensor] = {}
+    keep = []
+    for n in nodes:
+        if n.kind in ("input", "output"):
+            n.inputs = [subst.get(t.origin.id, t) for t in n.inputs if t.origin.id not in gone]
+            keep.append(n)
+            continue
+        had_inputs = bool(n.inputs)
+        n.inputs = [subst.get(t.origin.id, t) for t in n.inputs]
+        live = [t for t in n.inputs if t.origin.id not in gone]
+        data = [t for t in live if _is_float(t)]
+        param_free = not n.learned and n.kind in ("reindex", "elementwise", "reduce", "add", "generic")
+        if param_free and n.outputs and not any(_is_float(t) for t in n.outputs):
+            gone.update(t.id for t in n.outputs)  # integer/boolean arithmetic: indices, lengths, masks
+            continue
+        masking = n.kind == "elementwise" and n.label in _MASKING and len(data) < len(n.inputs)
+        if data and (_shape_only(n) or masking):
+            for t in n.outputs:
+                subst[t.id] = data[0]
+            continue
+        if had_inputs and not live and not n.learned:
+            gone.update(t.id for t in n.outputs)  # computed from bookkeeping alone
+            continue
+        n.inputs = live
+        keep.append(n)
+    return keep
+
+
 def _hide(nodes: list[Node]) -> list[Node]:
     """Drop parameter-free elementwise and reindex boxes; their consumers take their input."""
     subst: dict[int, Tensor] = {}
@@ -217,10 +284,17 @@ def _copies(nodes: list[Node]) -> list[Node]:
 
 
 def finalize(
-    nodes: list[Node], *, depth: int | None = None, roll: bool = True, hide_param_free: bool = False
+    nodes: list[Node],
+    *,
+    depth: int | None = None,
+    roll: bool = True,
+    hide_param_free: bool = False,
+    show_plumbing: bool = True,
 ) -> tuple[list[Node], dict[Scope, int]]:
     """The drawn nodes (numbered in execution order) and the ×N count of each rolled module call."""
     nodes = _prune(nodes)
+    if not show_plumbing:
+        nodes = _prune(_fold_plumbing(nodes))
     if depth is not None:
         nodes = _collapse(nodes, depth)
     if hide_param_free:

@@ -363,6 +363,7 @@ def trace(
     depth: int | None = None,
     roll: bool = True,
     hide_param_free: bool = False,
+    show_plumbing: bool = False,
     title: str = "",
 ) -> Diagram:
     """Run ``module(*example_inputs)`` once and draw what it computed as a neural circuit diagram.
@@ -371,7 +372,8 @@ def trace(
     ``["y m", "x m"]``); names then flow through the ops. ``depth`` collapses module calls
     nested deeper than that into ``block`` boxes (``0``: the model's children are boxes);
     ``roll`` draws consecutive identical blocks once with ×N; ``hide_param_free`` drops
-    parameter-free elementwise and reindex boxes. Ops without a rule become generic boxes with
+    parameter-free elementwise and reindex boxes. Index bookkeeping (integer and mask arithmetic,
+    unsqueeze/expand/gather, casts) is folded away unless ``show_plumbing=True``. Ops without a rule become generic boxes with
     a :class:`DiagramWarning`, never an exception.
     """
     if not isinstance(module, nn.Module):
@@ -433,7 +435,13 @@ def trace(
     for note in notes:
         warnings.warn(f"paperlab.diagrams: {note}", DiagramWarning, stacklevel=2)
     try:
-        nodes, repeats = finalize(list(tr.nodes), depth=depth, roll=roll, hide_param_free=hide_param_free)
+        nodes, repeats = finalize(
+            list(tr.nodes),
+            depth=depth,
+            roll=roll,
+            hide_param_free=hide_param_free,
+            show_plumbing=show_plumbing,
+        )
     except Exception as exc:  # never lose the drawing over a simplification bug: draw every op instead
         note = f"could not apply depth/roll/hide ({type(exc).__name__}: {exc}); drawing every op"
         warnings.warn(f"paperlab.diagrams: {note}", DiagramWarning, stacklevel=2)
