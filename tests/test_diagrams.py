@@ -406,7 +406,7 @@ def test_png_of_a_wide_diagram_is_capped() -> None:
     """A diagram thousands of pt wide is drawn at a lower dpi, so committed notebooks stay small."""
     from paperlab.diagrams.render import PNG_MAX_PX, to_png
 
-    dot = (Path(__file__).resolve().parent.parent / "diagrams" / "09_snn_learnable_delays.dot").read_text()
+    dot = (Path(__file__).resolve().parent.parent / "diagrams" / "11_mossformer2_separation.dot").read_text()
     png = to_png(dot)
     width = int.from_bytes(png[16:20], "big")  # IHDR
     assert PNG_MAX_PX * 0.9 <= width <= PNG_MAX_PX

@@ -22,18 +22,9 @@ NOT_BOXES = {"input", "output", "copy"}
 
 # stem -> (natural width in pt, boxes), measured on the committed diagrams (graphviz 2.43 layout)
 PENDING: dict[str, tuple[float, int]] = {
-    "01_lowrank_mhsa": (1592, 15),
-    "07_gradient_noise_deep_nets": (4025, 39),
-    "09_snn_learnable_delays": (3419, 38),
     "11_mossformer2_separation": (8734, 113),
-    "13_wide_deep_ntk_classification": (2257, 27),
-    "14_guidance_untrainable": (1858, 18),
-    "18_neural_circuit_diagrams": (2045, 22),
-    "19_scale_mixture_nngp": (1393, 13),
-    "24_prototype_case_based": (1568, 11),
-    "26_convergent_learning": (1442, 12),
+    "13_wide_deep_ntk_classification": (1637, 19),
     "31_crypto_performer_bilstm": (2809, 40),
-    "45_future_token_prediction": (3239, 28),
     "canonical_residual_block": (1201, 11),
     "canonical_transformer_block": (1416, 15),
     "canonical_unet_skip": (1849, 13),

@@ -41,8 +41,8 @@ def _example(slug: str, view: str | None = None) -> tuple[nn.Module, tuple[Any, 
     else:
         fn = getattr(mod, "diagram_example", None)
         table = getattr(mod, "diagram_views", None)
-        if fn is None and callable(table) and "overview" in table():
-            fn = table()["overview"]  # a module with views only: its overview is the paper's diagram
+        if callable(table) and "overview" in table():
+            fn = table()["overview"]  # a module with views: its overview is the paper's diagram
     if fn is None:
         raise ValueError(
             f"{paper.module} has no diagram_example(); add one that returns (module, example_inputs_tuple, axes) "
@@ -70,7 +70,7 @@ def for_paper(slug: str, view: str | None = None, **options: Any) -> Diagram:
     paper = catalog.get(slug)
     mod = importlib.import_module(paper.module)
     table = getattr(mod, "diagram_views", None)
-    if view is None and getattr(mod, "diagram_example", None) is None and callable(table):
+    if view is None and callable(table):
         view = "overview" if "overview" in table() else None
     if view is not None:
         fn = table().get(view) if callable(table) else None
@@ -84,7 +84,7 @@ def for_paper(slug: str, view: str | None = None, **options: Any) -> Diagram:
             d = trace(module, *inputs, axes=axes, **options)
     finally:
         module.train(was_training)
-    d.title = f"{paper.number:02d} · {paper.title}" + (f" — {view}" if view else "")
+    d.title = f"{paper.number:02d} · {paper.title}" + (f" — {view}" if view and view != "overview" else "")
     return d
 
 
@@ -121,9 +121,8 @@ def targets(only: Sequence[str] | None = None) -> dict[str, Callable[[], Diagram
             named = views(paper.slug)
         except Exception:
             named = []
-        mod = importlib.import_module(paper.module) if named else None
         for v in named:
-            if v == "overview" and getattr(mod, "diagram_example", None) is None:
+            if v == "overview":
                 continue  # drawn as the paper's own diagram (stem without a view suffix)
             out[f"{stem}{VIEW_SEP}{v}"] = lambda s=paper.slug, v=v: for_paper(s, view=v)
     if wanted is None or HOME_PAPER in wanted:
@@ -175,3 +174,21 @@ def render_all(out_dir: Path, only: list[str] | None = None) -> list[Path]:
     if no_dot:
         raise DotMissing(f"wrote {no_dot} .dot file(s) to {out_dir} but no SVG: {INSTALL_HINT}")
     return written
+
+
+def submodule_example(
+    module: nn.Module, inputs: tuple[Any, ...], path: str, axes: Any = None
+) -> tuple[nn.Module, tuple[Any, ...], Any]:
+    """``(submodule, the inputs it received in one forward pass of module(*inputs), axes)``: the
+    mechanism view of a paper's model (``diagram_views()``) zooms into one named submodule."""
+    sub = module.get_submodule(path)
+    seen: list[tuple[Any, ...]] = []
+    handle = sub.register_forward_pre_hook(lambda _m, args: seen.append(args) if not seen else None)
+    try:
+        with torch.no_grad():
+            module(*inputs)
+    finally:
+        handle.remove()
+    if not seen:
+        raise ValueError(f"{path!r} is not called in the forward pass of {type(module).__name__}")
+    return sub, tuple(a.detach() if isinstance(a, torch.Tensor) else a for a in seen[0]), axes

@@ -142,7 +142,7 @@ def _fold_plumbing(nodes: list[Node]) -> list[Node]:
         live = [t for t in n.inputs if t.origin.id not in gone]
         data = [t for t in live if _is_float(t)]
         param_free = not n.learned and n.kind in ("reindex", "elementwise", "reduce", "add", "generic")
-        if param_free and n.outputs and not any(_is_float(t) for t in n.outputs):
+        if param_free and n.outputs and not data and not any(_is_float(t) for t in n.outputs):
             gone.update(t.id for t in n.outputs)  # integer/boolean arithmetic: indices, lengths, masks
             continue
         masking = n.kind == "elementwise" and n.label in _MASKING and len(data) < len(n.inputs)
@@ -250,6 +250,79 @@ def _roll_once(nodes: list[Node], repeats: dict[Scope, int]) -> bool:
     return False
 
 
+def _flat_sig(n: Node) -> tuple[Any, ...]:
+    """What must match for two boxes to be repeats of each other (names of learned maps may differ)."""
+    return (
+        n.kind,
+        n.label if not n.learned else "",
+        n.learned,
+        tuple(t.shape for t in n.inputs),
+        tuple(t.shape for t in n.outputs),
+        tuple(sc.cls for sc in _full_scope(n)),
+    )
+
+
+def _roll_flat_once(nodes: list[Node], repeats: dict[Scope, int], counter: list[int]) -> bool:
+    """Roll a run of >= 2 identical op sequences that feed each other (a loop over layers written
+    without a module per layer, e.g. ``for lin in self.layers: x = relu(lin(x))``) into one ×N frame."""
+    cons = _consumers(nodes)
+    sigs = [_flat_sig(n) for n in nodes]
+    n_all = len(nodes)
+    for period in range(1, 9):
+        i = 0
+        while i + 2 * period <= n_all:
+            unit0 = list(range(i, i + period))
+            if any(nodes[k].kind in ("input", "output") for k in unit0):
+                i += 1
+                continue
+            _, first_reads = _ext(nodes, unit0, cons)
+            j = 1
+            while i + (j + 1) * period <= n_all:
+                prev = list(range(i + (j - 1) * period, i + j * period))
+                cur = list(range(i + j * period, i + (j + 1) * period))
+                if [sigs[k] for k in cur] != [sigs[k] for k in unit0]:
+                    break
+                prev_out, _ = _ext(nodes, prev, cons)
+                _, cur_reads = _ext(nodes, cur, cons)
+                allowed = set(prev) | set(cur)
+                if any(u not in allowed for tid in prev_out for u in cons.get(tid, [])):
+                    break
+                if not cur_reads <= set(prev_out) | first_reads:
+                    break
+                j += 1
+            if j >= 2:
+                last = list(range(i + (j - 1) * period, i + j * period))
+                last_out, _ = _ext(nodes, last, cons)
+                first_out, _ = _ext(nodes, unit0, cons)
+                if len(first_out) == len(last_out):
+                    by_id = {t.id: t for k in unit0 for t in nodes[k].outputs}
+                    sub = {a: by_id[b] for a, b in zip(last_out, first_out, strict=True)}
+                    counter[0] += 1
+                    common = _full_scope(nodes[unit0[0]])
+                    for k in unit0:
+                        fs = _full_scope(nodes[k])
+                        m = 0
+                        while m < min(len(common), len(fs)) and common[m] == fs[m]:
+                            m += 1
+                        common = common[:m]
+                    frame = Scope("", "repeated", -counter[0])
+                    depth = len(common) - (
+                        1 if any(nodes[k].meta.get("scope") in common for k in unit0) else 0
+                    )
+                    for k in unit0:
+                        sc = nodes[k].scope
+                        nodes[k].scope = sc[:depth] + (frame,) + sc[depth:]
+                        nodes[k].repeat *= j
+                    repeats[frame] = j
+                    drop = set(range(i + period, i + j * period))
+                    for n in nodes:
+                        n.inputs = [sub[t.origin.id] if t.origin.id in sub else t for t in n.inputs]
+                    nodes[:] = [n for k, n in enumerate(nodes) if k not in drop]
+                    return True
+            i += 1
+    return False
+
+
 def _copies(nodes: list[Node]) -> list[Node]:
     """Insert a copy dot wherever one value feeds several inputs (Abbott §2: copy is a fork)."""
     uses: dict[int, list[tuple[Node, int]]] = defaultdict(list)
@@ -302,6 +375,9 @@ def finalize(
     repeats: dict[Scope, int] = {}
     if roll:
         while _roll_once(nodes, repeats):
+            pass
+        counter = [0]
+        while _roll_flat_once(nodes, repeats, counter):
             pass
     nodes = _copies(nodes)
     for i, n in enumerate(nodes):

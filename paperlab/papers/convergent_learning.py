@@ -325,3 +325,15 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small instance of the main model and an input, for `paperlab diagrams`."""
     return SmallCNN(), (torch.zeros(2, 1, 8, 8),), ["b c h w"]
+
+
+def diagram_views() -> dict:
+    """Overview: the learned maps of the small CNN (conv1, conv2, fc, out); ReLU, pooling and reshapes hidden."""
+
+    def overview():  # noqa: ANN202
+        return diagram_example()
+
+    overview.trace_options = {"hide_param_free": True}
+    return {"overview": overview}
+
+

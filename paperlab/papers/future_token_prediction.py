@@ -327,6 +327,16 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
     )
 
 
+def diagram_views() -> dict:
+    """Overview: encoder, the expansion to pseudo-sequences, the future-token decoder and the head as boxes."""
+
+    def overview():  # noqa: ANN202
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+    return {"overview": overview}
+
+
 # ---- the claim ----------------------------------------------------------------------------------
 
 CLAIM = Claim(

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -582,3 +583,18 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     model = build_model("lama", vocab_size=50, emb=8, hidden=8, heads=4, rank=8).eval()
     x = torch.randint(1, 50, (2, 12))
     return model, (x,), ["b t"]
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (encoder, LAMA, head as blocks) and the mechanism (LAMA's low-rank pooling, §3)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        torch.manual_seed(0)
+        return LowRankMultiHeadAttention(16, heads=4, rank=8).eval(), (torch.randn(2, 12, 16),), ["b t d"]
+
+    return {"overview": overview, "mechanism": mechanism}

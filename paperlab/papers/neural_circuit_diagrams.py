@@ -379,3 +379,15 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """The tiny ViT on a batch of 4 digits, for `paperlab diagrams`."""
     return TinyViT(), (torch.randn(4, 1, 8, 8),), ["b c H W"]
+
+
+def diagram_views() -> dict:
+    """Overview: the model with its modules drawn one level deep."""
+
+    def overview():  # noqa: ANN202
+        return diagram_example()
+
+    overview.trace_options = {"depth": 1}
+    return {"overview": overview}
+
+

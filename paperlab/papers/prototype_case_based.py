@@ -321,3 +321,15 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small instance of the main model and an input, for `paperlab diagrams`."""
     return PrototypeNet(15), (torch.zeros(2, 1, 8, 8),), ["b c h w"]
+
+
+def diagram_views() -> dict:
+    """Overview: encoder, prototype distances and the last layer as boxes (the decoder is the training-only reconstruction path)."""
+
+    def overview():  # noqa: ANN202
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+    return {"overview": overview}
+
+

@@ -409,3 +409,15 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """A depth-2, width-16 network with a random last-layer scale, on 3 two-dimensional inputs."""
     net = ScaleMixtureMLP(2, 16, 2, seed=0)
     return net, (torch.randn(3, 2, dtype=torch.float64, generator=torch.Generator().manual_seed(0)),), ["b d"]
+
+
+def diagram_views() -> dict:
+    """Overview: the learned maps and the random last-layer scale; parameter-free ops hidden."""
+
+    def overview():  # noqa: ANN202
+        return diagram_example()
+
+    overview.trace_options = {"hide_param_free": True}
+    return {"overview": overview}
+
+

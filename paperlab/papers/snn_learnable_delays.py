@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -80,6 +81,17 @@ def lif(
         else:
             out.append(v)
     return torch.stack(out, 1)
+
+
+class LIF(nn.Module):
+    """:func:`lif` as a module (no parameters), so that diagrams draw a layer of neurons as one box."""
+
+    def __init__(self, tau: float = TAU, spiking: bool = True) -> None:
+        super().__init__()
+        self.tau, self.spiking = tau, spiking
+
+    def forward(self, current: torch.Tensor) -> torch.Tensor:
+        return lif(current, tau=self.tau, spiking=self.spiking)
 
 
 class DelayedSynapses(nn.Module):
@@ -160,6 +172,8 @@ class DelaySNN(nn.Module):
         )
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden) for _ in range(layers))
         self.tau = tau
+        self.neurons = LIF(tau)  # hidden LIF layer(s), shared: no parameters
+        self.readout = LIF(tau, spiking=False)  # non-spiking read-out neurons
 
     def set_sigma(self, sigma: float) -> None:
         for s in self.syn:
@@ -172,9 +186,9 @@ class DelaySNN(nn.Module):
         x, hidden = spikes, []
         for syn, bn in zip(self.syn[:-1], self.norms, strict=True):
             cur = bn(syn(x).transpose(1, 2)).transpose(1, 2)  # (batch, time, hidden)
-            x = lif(cur, tau=self.tau)
+            x = self.neurons(cur)
             hidden.append(x)
-        v = lif(self.syn[-1](x), tau=self.tau, spiking=False)  # (batch, time, classes)
+        v = self.readout(self.syn[-1](x))  # (batch, time, classes)
         logits = v.mean(1)
         return (logits, hidden) if return_hidden else logits
 
@@ -374,3 +388,19 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
     """A small delay SNN on a short spike raster, for `paperlab diagrams`."""
     torch.manual_seed(0)
     return DelaySNN(8, 3, hidden=6, max_delay=5), ((torch.rand(2, 12, 8) < 0.2).float(),), ["b t c"]
+
+
+def diagram_views() -> dict[str, Any]:
+    """Overview: delayed synapses → BatchNorm → LIF → delayed synapses → read-out, one box each.
+    Mechanism: one DCLS delayed-synapse layer (Gaussian-tap kernel, causal conv1d, §3 of the paper)."""
+
+    def overview() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        torch.manual_seed(0)
+        return DelayedSynapses(8, 6, max_delay=5), ((torch.rand(2, 12, 8) < 0.2).float(),), ["b t c"]
+
+    return {"overview": overview, "mechanism": mechanism}
