@@ -50,12 +50,18 @@ def contract_problems(path) -> list[str]:  # type: ignore[no-untyped-def]
         problems.append(f"first cell must be markdown starting {title!r}")
     else:
         head = _src(first)
-        surname = paper.authors.split(",")[0].split(" and ")[0].split()[-1]
+        first_author = re.sub(r"\s+et al\.?$", "", paper.authors.split(",")[0].split(" and ")[0].strip())
+        surname = first_author.split()[-1]
         if surname not in head or str(paper.year) not in head or "http" not in head:
             problems.append(f"first cell must cite authors ({surname}), year ({paper.year}) and a link")
     code = [c for c in cells if c["cell_type"] == "code"]
     if not code or "paperlab.setup(" not in _src(code[0]):
         problems.append("the first code cell must call paperlab.setup(...)")
+    for i, c in enumerate(code):
+        if re.search(r"\.savefig\(|/tmp/", _src(c)):
+            problems.append(
+                f"code cell {i} writes a file (savefig or /tmp/): a notebook shows figures, it saves none"
+            )
     headings = [
         line.lstrip("#").strip()
         for c in cells
