@@ -60,3 +60,15 @@ def test_threads_default_by_mode(monkeypatch):
     with pytest.raises(ValueError, match="threads"):
         paperlab.setup(threads=-1, verbose=False)
     paperlab.setup(mode="fast", verbose=False)
+
+
+def test_budget_by_mode_and_smoke():
+    fast = paperlab.setup(seed=0, mode="fast", verbose=False)
+    full = paperlab.setup(seed=0, mode="full", smoke=False, verbose=False)
+    smoke = paperlab.setup(seed=0, mode="full", smoke=True, verbose=False)
+    assert (fast.budget(20, 500), full.budget(20, 500), smoke.budget(20, 500)) == (20, 500, 20)
+    assert smoke.budget(50, 10) == 10
+    for bad in (-1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="budget"):
+            fast.budget(bad, 10)
+    paperlab.setup(seed=0, mode="fast", smoke=False, verbose=False)
