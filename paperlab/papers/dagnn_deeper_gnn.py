@@ -5,8 +5,8 @@ transformation (a linear map and a non-linearity) and a propagation with the nor
 ``Â = D̃^{-1/2} (A + I) D̃^{-1/2}``. The paper argues (§3-§4) that the collapse of deep GCNs is mostly
 caused by this entanglement -- many stacked transformations are hard to train -- and that genuine
 over-smoothing only sets in at a much larger receptive field: for a connected graph ``Â^k`` tends
-to the rank-one matrix ``Â^∞ = D̃^{1/2} 1 1ᵀ D̃^{1/2} / Σ_i d̃_i`` (§4, the limit behind Theorems
-3.1-3.2), so every node's representation becomes the same direction scaled by ``√d̃_i``.
+to the rank-one matrix ``Â^∞ = D̃^{1/2} 1 1ᵀ D̃^{1/2} / Σ_i d̃_i`` (§4, the paper's analysis of
+very deep models), so every node's representation becomes the same direction scaled by ``√d̃_i``.
 
 Smoothness is measured with the paper's smoothness metric value (§3.1):
 

@@ -2,7 +2,7 @@
 
 Backpropagation trains every layer from an error signal sent back from the top. ForwardGNN trains
 each layer **locally**, with one forward pass and a loss of its own, so no gradient ever crosses a
-layer boundary. Its *single-forward* (SF) variant for node classification (§3.2, Algorithm 2;
+layer boundary. Its *single-forward* (SF) variant for node classification (§3.2, Fig. 1c;
 official ``forward_learning/nodeclass/gnn_sf.py``) needs no negative inputs:
 
 1. **Virtual class nodes.** Add one virtual node per class, with random features (the official
