@@ -29,21 +29,7 @@ _SLOW = (
     "its full path runs loops or configs that fit's step cap does not reach: {} s serial under smoke"
     " on the shared 2-core machine"
 )
-PENDING: dict[str, str] = {
-    "02_tpsgd_local_targets": _SLOW.format(138),
-    "04_sparse_rnn_pruning": _SLOW.format(89),
-    "11_mossformer2_separation": _SLOW.format(54),
-    "13_wide_deep_ntk_classification": _SLOW.format(138),
-    "19_scale_mixture_nngp": _SLOW.format("14 to 92"),
-    "22_physical_ff_training": _SLOW.format(50),
-    "23_deep_learning_theory_criticality": _SLOW.format(60),
-    "27_gradient_boosted_nn": _SLOW.format(84),
-    "31_crypto_performer_bilstm": _SLOW.format("100+"),
-    "35_binary_paragraph_vectors": _SLOW.format(138),
-    "37_more_is_better_rf": "cell 8 (the full-size random-feature sweep) passes the 120 s cell timeout under smoke",
-    "43_opposing_signals": _SLOW.format(76),
-    "45_future_token_prediction": _SLOW.format("44+"),
-}
+PENDING: dict[str, str] = {}
 """Notebook stem -> why its full path does not run under smoke on the CPU yet (measured 2026-11-29)."""
 
 

@@ -13,6 +13,7 @@ represent its topic better than a GPT's, at a similar next-token loss.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -374,11 +375,16 @@ FAST = {
 FULL = {**FAST, "train_tokens": 1_000_000, "steps": 5000}
 
 
+def settings(cfg: Config) -> dict[str, Any]:
+    """FAST or FULL by the run mode; under smoke, the full path on FAST's data sizes (``fit`` cuts the steps)."""
+    return dict(FAST) if cfg.fast or cfg.smoke else dict(FULL)
+
+
 def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
     """Rows: FTP (``ours``), the GPT with the same 2-layer encoder, and FTP with ``γ → 0`` (the future-token
     loss ablated: same architecture, its decoder trained on the next token only). Same data, steps and lr."""
     cfg = current()
-    s = cfg.pick(FAST, FULL)
+    s = settings(cfg)
     tok, top = planned_language(s["train_tokens"], seed=seed)
     tok_t, top_t = planned_language(s["test_tokens"], seed=seed + 100)
     data = make_chunks(tok, top, T=s["T"], n_future=s["N"])
