@@ -22,12 +22,12 @@ NOT_BOXES = {"input", "output", "copy"}
 
 # stem -> (natural width in pt, boxes), measured on the committed diagrams (graphviz 2.43 layout)
 PENDING: dict[str, tuple[float, int]] = {
-    "11_mossformer2_separation": (8734, 113),
-    "13_wide_deep_ntk_classification": (1637, 19),
-    "31_crypto_performer_bilstm": (2809, 40),
-    "canonical_residual_block": (1201, 11),
-    "canonical_transformer_block": (1416, 15),
-    "canonical_unet_skip": (1849, 13),
+    "11_mossformer2_separation": (8259, 113),
+    "13_wide_deep_ntk_classification": (1542, 19),
+    "31_crypto_performer_bilstm": (2666, 40),
+    "canonical_residual_block": (1153, 11),
+    "canonical_transformer_block": (1259, 15),
+    "canonical_unet_skip": (1801, 13),
 }
 
 

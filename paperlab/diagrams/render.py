@@ -168,9 +168,22 @@ def _table(n: Node, cost: bool = False) -> str:
     return head + "".join(beside_rows + box_rows + after_rows) + "</TABLE>"
 
 
+_PORTLESS = ("copy", "softmax")  # drawn shapes that the wires meet, not tables with a port per axis
+
+
 def _node_line(n: Node, cost: bool = False) -> str:
     cls = f"op-{n.kind}" + (" learned" if n.learned else "")
     tip = f"{n.kind}: {n.label}" + (f" ({n.flops * n.repeat:,} FLOPs)" if n.flops else "")
+    if n.kind == "copy":  # Abbott's copy: a dot on the wire it forks
+        return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" shape=point width=0.09 color="#333333" label=""];'
+    if n.kind == "softmax":  # Abbott's softmax: a drawn triangle on the wires (no glyph: fonts may lack ▷)
+        ax = n.meta.get("axis")
+        under = f"softmax {ax.display}" if isinstance(ax, Axis) else n.label
+        fill = _LEARNED_FILL if n.learned else "#ffffff"
+        return (
+            f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" shape=triangle orientation=270 width=0.32 height=0.36'
+            f' fixedsize=true style=filled fillcolor="{fill}" color="#333333" label="" xlabel=<{_small(under, 7)}>];'
+        )
     return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n, cost)}>];'
 
 
@@ -216,8 +229,12 @@ def to_dot(d: Diagram, cost: bool = False) -> str:
 
     emit((), "  ")
     for e in d.edges():
-        src = f"n{e.src.id}:{_port('o', e.src_slot, e.axis)}:e"
-        dst = f"n{e.dst.id}:{_port('i', e.dst_slot, e.axis)}:w"
+        src = (
+            f"n{e.src.id}:e" if e.src.kind in _PORTLESS else f"n{e.src.id}:{_port('o', e.src_slot, e.axis)}:e"
+        )
+        dst = (
+            f"n{e.dst.id}:w" if e.dst.kind in _PORTLESS else f"n{e.dst.id}:{_port('i', e.dst_slot, e.axis)}:w"
+        )
         tip = e.axis.label if e.axis is not None else "scalar"
         lines.append(f'  {src} -> {dst} [class="wire" tooltip="{_e(tip)}"];')
     lines.append("}")
