@@ -406,7 +406,8 @@ def test_png_of_a_wide_diagram_is_capped() -> None:
     """A diagram thousands of pt wide is drawn at a lower dpi, so committed notebooks stay small."""
     from paperlab.diagrams.render import PNG_MAX_PX, to_png
 
-    dot = (Path(__file__).resolve().parent.parent / "diagrams" / "11_mossformer2_separation.dot").read_text()
+    chain = nn.Sequential(*[nn.Sequential(nn.Linear(6, 6), nn.Tanh()) for _ in range(40)])
+    dot = trace(chain, torch.randn(2, 6), roll=False).to_dot()  # 80 boxes in a row: thousands of pt wide
     png = to_png(dot)
     width = int.from_bytes(png[16:20], "big")  # IHDR
     assert PNG_MAX_PX * 0.9 <= width <= PNG_MAX_PX
