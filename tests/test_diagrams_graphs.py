@@ -80,3 +80,13 @@ def test_hooks_are_removed_after_tracing() -> None:
     trace(conv, x, ei)
     assert not conv._propagate_forward_pre_hooks and not conv._propagate_forward_hooks
     conv(x, ei)  # still runs untraced
+
+
+def test_k_hop_layer_draws_each_hop_and_its_map() -> None:
+    """TAGConv (Σ_k Θ_k S^k x): maps called as lin.forward inside the layer and the sum over hops are drawn."""
+    from torch_geometric.nn import TAGConv
+
+    x, ei = _graph()
+    d = trace(TAGConv(8, 4, K=2), x, ei)
+    kinds = [n.kind for n in d.nodes if n.kind not in ("input", "output", "copy")]
+    assert kinds.count("contraction") == 2 and kinds.count("linear") == 3 and kinds.count("add") == 2

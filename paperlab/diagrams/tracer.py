@@ -260,9 +260,14 @@ class Tracer(TorchFunctionMode):
         flat_in = _flatten(list(args)) + _flatten(list(kwargs.values()))
         ins = [t for v in flat_in if (t := self.get(v)) is not None]
         if self.silent or (self.quiet and self.quiet[-1]):
-            if ins:
-                self._pass_through(ins[0], outs)
-            return out
+            # inside a message-passing layer: learned maps (lin.forward(x) called directly) and joins of
+            # two drawn values (out + lin(x)) are drawn; everything else is bookkeeping and passes through
+            joins = len({t.origin.id for t in ins if t.dtype.startswith(("float", "bfloat"))}) > 1
+            learned = name in _LEARNED_MAPS and any(self.is_learned(v) for v in flat_in)
+            if self.silent or not (joins or learned):
+                if ins:
+                    self._pass_through(ins[0], outs)
+                return out
         if not ins:  # constants: remember those built from parameters (they count as learned)
             if any(self.is_learned(v) for v in flat_in):
                 self.learned_ids.update(id(v) for v in outs)
@@ -325,6 +330,9 @@ class Tracer(TorchFunctionMode):
             self.quiet.pop()
         if module is not self.root and self.stack:
             self.stack.pop()
+
+
+_LEARNED_MAPS = {"linear", "matmul", "mm", "addmm", "bmm", "einsum", "conv1d", "conv2d"}
 
 
 def _is_atomic(module: nn.Module) -> int:
