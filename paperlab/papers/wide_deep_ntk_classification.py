@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -34,6 +35,19 @@ ACTIVATIONS = {
 
 
 # 1. model ------------------------------------------------------------------------------------------
+class Activation(nn.Module):
+    """φ = √2·ReLU (``coeffs=None``) or the Hermite series φ = Σ aₖ hₖ (parameter-free; one box in the overview)."""
+
+    def __init__(self, coeffs: Sequence[float] | None = None) -> None:
+        super().__init__()
+        self.coeffs = None if coeffs is None else tuple(float(c) for c in coeffs)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return (
+            math.sqrt(2.0) * torch.relu(z) if self.coeffs is None else nl.hermite_activation(self.coeffs, z)
+        )
+
+
 class DeepMLP(nn.Module):
     """``depth × (Dense → φ) → Dense`` in the NTK parameterisation, φ = √2·ReLU or a Hermite series."""
 
@@ -49,19 +63,62 @@ class DeepMLP(nn.Module):
             nn.Parameter(torch.randn(b, a, generator=g)) for a, b in zip(sizes[:-1], sizes[1:], strict=True)
         )
         self.coeffs = None if coeffs is None else tuple(float(c) for c in coeffs)
+        self.phi = Activation(self.coeffs)  # parameter-free: the state_dict is the weights alone
 
     def _phi(self, z: torch.Tensor) -> torch.Tensor:
-        return (
-            math.sqrt(2.0) * torch.relu(z) if self.coeffs is None else nl.hermite_activation(self.coeffs, z)
-        )
+        return self.phi(z)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         for i, w in enumerate(self.weights):
             h = h @ w.T / math.sqrt(w.shape[1])  # (B, out)
             if i < len(self.weights) - 1:
-                h = self._phi(h)
+                h = self.phi(h)
         return h[..., 0]
+
+
+class DualActivation(nn.Module):
+    """The dual φ̌(ξ) = Σ aₖ² ξᵏ of a Hermite activation, or φ̌′(ξ) = Σ k aₖ² ξᵏ⁻¹ (parameter-free)."""
+
+    def __init__(self, coeffs: Sequence[float], derivative: bool = False) -> None:
+        super().__init__()
+        p = [float(c) ** 2 for c in coeffs]
+        self.p = tuple(k * pk for k, pk in enumerate(p))[1:] if derivative else tuple(p)
+
+    def forward(self, xi: torch.Tensor) -> torch.Tensor:
+        return sum(pk * xi**k for k, pk in enumerate(self.p) if pk)
+
+
+class DualLayer(nn.Module):
+    """One layer of the NTK recursion on a cosine ξ (paper Eq. 3 in the normalised form of
+    :func:`paperlab.theory.ntk_limits.sphere_ntk`): Σ′ = φ̌(Σ), Θ′ = (Θ·φ̌′(Σ)·Θ(1) + Σ′) / (κ·Θ(1) + 1),
+    with κ = φ̌′(1). Parameter-free; ``diag`` is Θ(1) of the layer below."""
+
+    def __init__(self, coeffs: Sequence[float]) -> None:
+        super().__init__()
+        self.dual = DualActivation(coeffs)  # φ̌
+        self.dual_prime = DualActivation(coeffs, derivative=True)  # φ̌′
+        self.kappa = sum(self.dual_prime.p)  # φ̌′(1)
+
+    def forward(self, sig: torch.Tensor, theta: torch.Tensor, diag: float = 1.0) -> tuple[torch.Tensor, ...]:
+        new_diag = self.kappa * diag + 1.0
+        new_sig = self.dual(sig).clamp(-1.0, 1.0)
+        return new_sig, (theta * self.dual_prime(sig) * diag + new_sig) / new_diag
+
+
+class NTKRecursion(nn.Module):
+    """Θ_L(ξ)/Θ_L(1) by ``depth`` :class:`DualLayer` steps from Σ⁰ = Θ⁰ = ξ (what :func:`nl.sphere_ntk` computes)."""
+
+    def __init__(self, coeffs: Sequence[float], depth: int) -> None:
+        super().__init__()
+        self.layers = nn.ModuleList(DualLayer(coeffs) for _ in range(depth))
+
+    def forward(self, xi: torch.Tensor) -> torch.Tensor:
+        sig, theta, diag = xi.clamp(-1.0, 1.0), xi.clamp(-1.0, 1.0), 1.0
+        for layer in self.layers:
+            sig, theta = layer(sig, theta, diag)
+            diag = layer.kappa * diag + 1.0
+        return theta
 
 
 # 2. data -------------------------------------------------------------------------------------------
@@ -310,3 +367,23 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     net = DeepMLP(5, 16, 3, ACTIVATIONS["singular (2γ = 4)"], seed=0)
     x = torch.nn.functional.normalize(torch.randn(4, 5, generator=torch.Generator().manual_seed(0)), dim=1)
     return net, (x,), ["b d"]
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (L × (dense → φ) → dense, φ one block) and the mechanism: the NTK's dual
+    activation/kernel recursion Σ′ = φ̌(Σ), Θ′ ∝ Θ·φ̌′(Σ) + Σ′ on the cosine ξ (paper Eq. 3, §2)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0, "hide_param_free": True}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        x = torch.nn.functional.normalize(
+            torch.randn(6, 5, generator=torch.Generator().manual_seed(0)), dim=1
+        )
+        xi = x @ x[:4].T  # (n, m) cosines
+        return DualLayer(ACTIVATIONS["singular (2γ = 4)"]), (xi, xi.clone()), ["n m", "n m"]
+
+    mechanism.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism}
