@@ -16,8 +16,10 @@ import re
 import shutil
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from paperlab.diagrams.ir import Axis, Diagram, Node, Scope
+if TYPE_CHECKING:  # ir imports render (Diagram.to_dot, the notebook display); render needs ir for types only
+    from paperlab.diagrams.ir import Axis, Diagram, Node, Scope
 
 INSTALL_HINT = (
     "graphviz's `dot` program is needed to draw SVG (the DOT text is still available via .to_dot()). "
@@ -73,7 +75,7 @@ def _center(n: Node, cost: bool = False) -> str:
         return f"<B>L</B><SUP>{_e(n.label)}</SUP>{extra}"
     if n.kind == "softmax":
         ax = n.meta.get("axis")
-        under = _small(f"softmax {ax.display}" if isinstance(ax, Axis) else n.label, 7)
+        under = _small(f"softmax {ax.display}" if hasattr(ax, "display") else n.label, 7)
         return f'<FONT POINT-SIZE="16">▷</FONT><BR/>{under}'
     if n.kind == "copy":
         return '<FONT POINT-SIZE="12">●</FONT>'
@@ -178,7 +180,7 @@ def _node_line(n: Node, cost: bool = False) -> str:
         return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" shape=point width=0.09 color="#333333" label=""];'
     if n.kind == "softmax":  # Abbott's softmax: a drawn triangle on the wires (no glyph: fonts may lack ▷)
         ax = n.meta.get("axis")
-        under = f"softmax {ax.display}" if isinstance(ax, Axis) else n.label
+        under = f"softmax {ax.display}" if hasattr(ax, "display") else n.label
         fill = _LEARNED_FILL if n.learned else "#ffffff"
         return (
             f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" shape=triangle orientation=270 width=0.32 height=0.36'

@@ -21,6 +21,10 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 from paperlab.diagrams.ir import Axis, Diagram, Node, Scope, Tensor
+from paperlab.diagrams.rules import apply_rule, atomic_module
+from paperlab.diagrams.rules._common import flatten as _flatten
+from paperlab.diagrams.rules.message_passing import hooks as mp_hooks
+from paperlab.diagrams.rules.message_passing import is_message_passing
 from paperlab.diagrams.simplify import finalize
 
 _DEFAULT_NAMES = {0: "", 1: "n", 2: "b d", 3: "b t d", 4: "b c h w", 5: "b c t h w"}
@@ -28,19 +32,6 @@ _DEFAULT_NAMES = {0: "", 1: "n", 2: "b d", 3: "b t d", 4: "b c h w", 5: "b c t h
 
 class DiagramWarning(UserWarning):
     """The tracer drew something it could not follow (a generic box)."""
-
-
-def _flatten(obj: Any, depth: int = 0) -> list[Any]:
-    """Tensors inside nested tuples, lists and dicts (and named tuples), in order."""
-    if isinstance(obj, torch.Tensor):
-        return [obj]
-    if depth > 4:
-        return []
-    if isinstance(obj, dict):
-        return [t for v in obj.values() for t in _flatten(v, depth + 1)]
-    if isinstance(obj, (tuple, list)):
-        return [t for v in obj for t in _flatten(v, depth + 1)]
-    return []
 
 
 def op_name(func: Callable) -> str:
@@ -111,7 +102,7 @@ class Tracer(TorchFunctionMode):
         self.atomic = 0
         # message passing (PyG): inside a MessagePassing layer only its submodules (lin, nn) are drawn;
         # its index bookkeeping passes wires through, and propagate/edge_updater are drawn as one box
-        # each (paperlab.diagrams.graph_rules); silent > 0 while propagate/edge_updater run
+        # each (paperlab.diagrams.rules.message_passing); silent > 0 while propagate/edge_updater run
         self.quiet: list[bool] = []
         self.silent = 0
         self.unknown: list[str] = []
@@ -275,8 +266,6 @@ class Tracer(TorchFunctionMode):
                 for v in outs:
                     self.derived[id(v)] = (weakref.ref(v), source)
             return out
-        from paperlab.diagrams.rules import apply_rule
-
         try:
             apply_rule(self, func, name, args, kwargs, ins, outs)
         except Exception as exc:  # a rule bug must never break the user's forward pass
@@ -301,8 +290,6 @@ class Tracer(TorchFunctionMode):
         if _is_atomic(module):
             self.atomic = 1
             return
-        from paperlab.diagrams.graph_rules import is_message_passing
-
         self.quiet.append(is_message_passing(module))
         if module is not self.root:
             self._n_calls += 1
@@ -312,8 +299,6 @@ class Tracer(TorchFunctionMode):
         if self.atomic:
             self.atomic -= _is_atomic(module)
             if self.atomic == 0:
-                from paperlab.diagrams.rules import atomic_module
-
                 ins = [
                     t
                     for v in _flatten(list(args)) + _flatten(list(kwargs.values()))
@@ -411,9 +396,6 @@ def trace(
         raise ValueError("example_inputs must be distinct tensors (pass x.clone() to use one twice)")
     inode = tr.node("input", "inputs", [], in_tensors, names=labels)
     inode.scope = ()
-    from paperlab.diagrams.graph_rules import hooks as mp_hooks
-    from paperlab.diagrams.graph_rules import is_message_passing
-
     handles = []
     for path, sub in module.named_modules():
         if is_message_passing(sub):

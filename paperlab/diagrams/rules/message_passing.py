@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 import torch
 from torch import nn
 
+from paperlab.diagrams.rules._common import flatten
+
 if TYPE_CHECKING:
     from paperlab.diagrams.ir import Axis, Tensor
     from paperlab.diagrams.tracer import Tracer
@@ -40,9 +42,7 @@ def is_message_passing(module: nn.Module) -> bool:
 
 
 def _tensors(obj: Any) -> list[torch.Tensor]:
-    from paperlab.diagrams.tracer import _flatten
-
-    return _flatten(obj)
+    return flatten(obj)
 
 
 def _inputs(tr: Tracer, edge_index: Any, kwargs: dict[str, Any]) -> tuple[list[Tensor], Tensor | None]:

@@ -1,0 +1,315 @@
+"""Learned maps and contractions: linear, matmul, einsum, convolution (windows then a learned map, Abbott §3.4), embedding, scaled dot-product attention."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from math import prod
+from typing import TYPE_CHECKING, Any
+
+import torch
+
+from paperlab.diagrams.ir import Axis, Tensor, box_flops
+
+if TYPE_CHECKING:
+    from paperlab.diagrams.tracer import Tracer
+
+from paperlab.diagrams.rules._common import _arg, _base, _prime
+from paperlab.diagrams.rules.pointwise import _broadcast
+
+
+# --- learned maps and contractions ----------------------------------------------------------------
+def _learned_label(tr: Tracer, weight: Any) -> str:
+    return tr.param_name(weight) or "W"
+
+
+def _linear(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    x, w = args[0], _arg(args, kwargs, 1, "weight")
+    t, tw = tr.get(x), tr.get(w)
+    out = outs[0]
+    flops = 2 * prod(x.shape) * w.shape[0]
+    if tw is None:
+        axes = [*t.axes[:-1], tr.fresh("f", out.shape[-1])]
+        kind = "linear" if tr.is_learned(w) else "contraction"
+        tr.node(
+            kind,
+            _learned_label(tr, w) if kind == "linear" else f"Σ {t.axes[-1].display}",
+            [t],
+            [(out, axes)],
+            learned=kind == "linear",
+            flops=flops,
+            beside=t.axes[:-1],
+        )
+        return
+    tr.unify(t.axes[-1], tw.axes[-1])
+    inputs = [t, tw] if t is not None else [tw]
+    axes = [*(t.axes[:-1] if t is not None else [tr.fresh("n", s) for s in x.shape[:-1]]), tw.axes[0]]
+    tr.node("contraction", f"Σ {tw.axes[-1].display}", inputs, [(out, axes)], flops=flops)
+
+
+def _matmul(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    a, b = (args[1], args[0]) if name == "rmatmul" else (args[0], args[1])
+    ta, tb = tr.get(a), tr.get(b)
+    out = outs[0]
+    if a.dim() == 0 or b.dim() == 0 or (ta is None and tb is None):
+        tr.generic(name, ins, outs, known=True)
+        return
+    flops = 2 * prod(out.shape) * a.shape[-1]
+    traced = [t for t in (ta, tb) if t is not None]
+    lead = [Tensor(0, t.axes[:-2]) for t, v in ((ta, a), (tb, b)) if t is not None and v.dim() > 2]
+    batch = _broadcast(tr, lead, tuple(out.shape[: out.dim() - (a.dim() > 1) - (b.dim() > 1)]))
+    row = [] if a.dim() < 2 else [ta.axes[-2] if ta is not None else tr.fresh("f", a.shape[-2])]
+    col = [] if b.dim() < 2 else [tb.axes[-1] if tb is not None else tr.fresh("f", b.shape[-1])]
+    axes = [*batch, *row, *col]
+    if ta is not None and tb is not None:
+        k_b = tb.axes[-2] if b.dim() > 1 else tb.axes[-1]
+        tr.unify(ta.axes[-1], k_b)
+        tr.node("contraction", f"Σ {ta.axes[-1].display}", traced, [(out, axes)], flops=flops)
+        return
+    weight = b if ta is not None else a
+    kind = "linear" if tr.is_learned(weight) else "contraction"
+    label = _learned_label(tr, weight) if kind == "linear" else "Σ"
+    tr.node(
+        kind,
+        label,
+        traced,
+        [(out, axes)],
+        learned=kind == "linear",
+        flops=flops,
+        beside=[*batch, *row] if ta is not None else [*batch, *col],
+    )
+
+
+def _parse_einsum(eq: str, ranks: Sequence[int]) -> tuple[list[list[str]], list[str]]:
+    eq = eq.replace(" ", "")
+    lhs, _, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(ranks):
+        raise ValueError(f"einsum {eq!r} has {len(terms)} terms for {len(ranks)} operands")
+    n_ell = 0
+    parsed = []
+    for term, r in zip(terms, ranks, strict=True):
+        head, ell, tail = term.partition("...")
+        k = r - len(head) - len(tail) if ell else 0
+        n_ell = max(n_ell, k)
+        parsed.append([*head, *[f"…{k - i}" for i in range(k)], *tail])
+    if "->" in eq:
+        head, ell, tail = rhs.partition("...")
+        out = [*head, *([f"…{n_ell - i}" for i in range(n_ell)] if ell else []), *tail]
+    else:
+        letters = [s for term in parsed for s in term]
+        out = [f"…{n_ell - i}" for i in range(n_ell)] + sorted(
+            s for s in set(letters) if letters.count(s) == 1 and not s.startswith("…")
+        )
+    return parsed, out
+
+
+def _einsum(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    eq = args[0]
+    ops = list(args[1][0] if len(args) == 2 and isinstance(args[1], (list, tuple)) else args[1:])
+    if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+        ops = list(ops[0])
+    terms, rhs = _parse_einsum(eq, [o.dim() for o in ops])
+    sym: dict[str, Axis] = {}
+    sizes: dict[str, int] = {}
+    traced, consts = [], []
+    for op, term in zip(ops, terms, strict=True):
+        t = tr.get(op)
+        for pos, s in enumerate(term):
+            sizes[s] = op.shape[pos]
+        if t is None:
+            consts.append(op)
+            continue
+        traced.append(t)
+        for pos, s in enumerate(term):
+            ax = t.axes[pos]
+            if not s.startswith("…") and not ax.fixed:
+                ax.name, ax.fixed, ax.parts = s, True, ()
+            if s in sym:
+                tr.unify(sym[s], ax)
+            else:
+                sym[s] = ax
+    out_axes = [sym[s] if s in sym else tr.axis(s, sizes[s], fixed=True) for s in rhs]
+    gone = [s for s in sizes if s not in rhs]
+    flops = 2 * prod(sizes.values())
+    learned = [c for c in consts if tr.is_learned(c)]
+    if learned:
+        kind, label = "linear", _learned_label(tr, learned[0])
+    elif len(traced) == 1:
+        kind, label = ("reduce" if gone else "reindex"), "Σ " + " ".join(gone) if gone else "einsum"
+        flops = box_flops(traced[0].axes) if gone else 0
+    else:
+        kind, label = (
+            "contraction",
+            ("Σ " + " ".join(sym[s].display if s in sym else s for s in gone)) if gone else "⊗",
+        )
+    beside = [sym[s] for s in rhs if s in sym] if learned else []
+    tr.node(
+        kind,
+        label,
+        traced,
+        [(outs[0], out_axes)],
+        learned=bool(learned),
+        flops=flops,
+        beside=beside,
+        equation=eq,
+    )
+
+
+# --- convolution: windows, then a learned map (Abbott §3.4) ---------------------------------------
+def _tuple(v: Any, n: int) -> tuple[int, ...]:
+    return tuple(v) if isinstance(v, (tuple, list)) else (int(v),) * n
+
+
+def _conv(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    transposed = "transpose" in name
+    x, w = args[0], _arg(args, kwargs, 1, "weight")
+    t, tw = tr.get(x), tr.get(w)
+    out = outs[0]
+    n_sp = w.dim() - 2
+    stride = _tuple(_arg(args, kwargs, 3, "stride", 1), n_sp)
+    padding = _arg(args, kwargs, 4, "padding", 0)
+    if transposed:
+        groups = int(_arg(args, kwargs, 6, "groups", 1))
+        dilation = _tuple(_arg(args, kwargs, 7, "dilation", 1), n_sp)
+    else:
+        dilation = _tuple(_arg(args, kwargs, 5, "dilation", 1), n_sp)
+        groups = int(_arg(args, kwargs, 6, "groups", 1))
+    pad = padding if isinstance(padding, str) else _tuple(padding, n_sp)
+    kernel = tuple(w.shape[2:])
+    lead = t.axes[: x.dim() - n_sp - 1]
+    chan = t.axes[x.dim() - n_sp - 1]
+    space = t.axes[x.dim() - n_sp :]
+    out_space = tuple(out.shape[-n_sp:])
+    trivial = (
+        not transposed
+        and all(k == 1 for k in kernel)
+        and all(s == 1 for s in stride)
+        and pad in ((0,) * n_sp, "valid")
+    )
+    conv_space = tuple(x.shape[-n_sp:]) if transposed else out_space
+    flops = 2 * prod(x.shape[: x.dim() - n_sp - 1]) * prod(conv_space) * prod(w.shape)
+    label = _learned_label(tr, w) if tr.is_learned(w) else "W"
+    c_out = tr.axis(_prime(chan), out.shape[x.dim() - n_sp - 1])
+    if trivial:
+        tr.node(
+            "linear",
+            label,
+            [t],
+            [(out, [*lead, c_out, *space])],
+            learned=tr.is_learned(w),
+            flops=flops,
+            beside=[*lead, *space],
+            groups=groups,
+        )
+        return
+    new_space = [tr.axis(_prime(s), n, fixed=True) for s, n in zip(space, out_space, strict=True)]
+    windows = [tr.axis("k" + _base(s.display), k, fixed=True) for s, k in zip(space, kernel, strict=True)]
+    bits = ["×".join(map(str, kernel))]
+    if any(s != 1 for s in stride):
+        bits.append(f"stride {'×'.join(map(str, stride))}")
+    if any(d != 1 for d in dilation):
+        bits.append(f"dilation {'×'.join(map(str, dilation))}")
+    if isinstance(pad, str) or any(pad):
+        bits.append(f"pad {pad if isinstance(pad, str) else '×'.join(map(str, pad))}")
+    win_axes = [*lead, chan, *[a for pair in zip(new_space, windows, strict=True) for a in pair]]
+    virtual = tr.virtual(win_axes)
+    tr.node(
+        "reindex",
+        ("transposed windows " if transposed else "windows ") + ", ".join(bits),
+        [t],
+        [],
+        beside=[*lead, chan],
+        conv=True,
+    ).outputs.append(virtual)
+    inputs = [virtual] + ([tw] if tw is not None else [])
+    tr.node(
+        "linear" if tw is None else "contraction",
+        label if tw is None else "Σ",
+        inputs,
+        [(out, [*lead, c_out, *new_space])],
+        learned=tr.is_learned(w),
+        flops=flops,
+        beside=[*lead, *new_space],
+        groups=groups,
+    )
+
+
+def _embedding(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    idx, w = args[0], _arg(args, kwargs, 1, "weight")
+    t = tr.get(idx)
+    if t is None:  # the weight itself is traced (e.g. produced by a hypernetwork)
+        tr.generic(name, ins, outs, known=True)
+        return
+    tr.node(
+        "linear",
+        _learned_label(tr, w),
+        [t],
+        [(outs[0], [*t.axes, tr.fresh("e", w.shape[-1])])],
+        learned=tr.is_learned(w),
+        beside=t.axes,
+        note=f"lookup, V={w.shape[0]}",
+    )
+
+
+def _sdpa(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    q, k, v = (_arg(args, kwargs, i, key) for i, key in enumerate(("query", "key", "value")))
+    tq, tk, tv = tr.get(q), tr.get(k), tr.get(v)
+    if tq is None or tk is None or tv is None:
+        tr.generic(name, ins, outs, known=True)
+        return
+    tr.unify(tq.axes[-1], tk.axes[-1])
+    tr.unify(tk.axes[-2], tv.axes[-2])
+    b = prod(q.shape[:-2])
+    L, S, E, Ev = q.shape[-2], k.shape[-2], q.shape[-1], v.shape[-1]
+    inner = {"contraction": 2 * b * L * S * E + 2 * b * L * S * Ev}
+    tr.node(
+        "block",
+        "attention",
+        ins,
+        [(outs[0], [*tq.axes[:-1], tv.axes[-1]])],
+        flops=inner["contraction"],
+        inner_flops=inner,
+        note=f"softmax(QKᵀ/√{E})V",
+    )
