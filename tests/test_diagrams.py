@@ -443,3 +443,15 @@ def test_tracer_keeps_no_activations_alive() -> None:
         d = trace(model, torch.randn(1, 4, 16, 16), axes="b c h w")
     assert model.alive == 1, f"tracing kept {model.alive - 1} freed activations alive"
     assert d.counts()["linear"] == 30 or sum(d.repeats.values()) >= 30
+
+
+def test_depthwise_convolution_keeps_its_channel_wire() -> None:
+    """Abbott's grammar: a per-channel map (groups = channels) lets the channel axis pass through; an
+    ordinary convolution emits a new channel axis."""
+    x = torch.randn(2, 8, 20)
+    dw = trace(nn.Conv1d(8, 8, 3, groups=8, padding=1), x, axes="b c t")
+    (m,) = [n for n in dw.nodes if n.kind == "linear"]
+    assert m.outputs[0].axes[1].name == "c" and any(a.name == "c" for a in m.beside)
+    full = trace(nn.Conv1d(8, 8, 3, padding=1), x, axes="b c t")
+    (m,) = [n for n in full.nodes if n.kind == "linear"]
+    assert m.outputs[0].axes[1].name == "c'" and not any(a.name == "c" for a in m.beside)

@@ -217,7 +217,12 @@ def _conv(
     conv_space = tuple(x.shape[-n_sp:]) if transposed else out_space
     flops = 2 * prod(x.shape[: x.dim() - n_sp - 1]) * prod(conv_space) * prod(w.shape)
     label = _learned_label(tr, w) if tr.is_learned(w) else "W"
-    c_out = tr.axis(_prime(chan), out.shape[x.dim() - n_sp - 1])
+    # depthwise (one filter per channel, Abbott's grammar): the channel wire passes through the map
+    depthwise = groups > 1 and groups == chan.size and out.shape[x.dim() - n_sp - 1] == chan.size
+    c_out = chan if depthwise else tr.axis(_prime(chan), out.shape[x.dim() - n_sp - 1])
+    per_channel = [chan] if depthwise else []
+    if depthwise:
+        label = f"{label} per {chan.display}"
     if trivial:
         tr.node(
             "linear",
@@ -226,7 +231,7 @@ def _conv(
             [(out, [*lead, c_out, *space])],
             learned=tr.is_learned(w),
             flops=flops,
-            beside=[*lead, *space],
+            beside=[*lead, *per_channel, *space],
             groups=groups,
         )
         return
@@ -257,7 +262,7 @@ def _conv(
         [(out, [*lead, c_out, *new_space])],
         learned=tr.is_learned(w),
         flops=flops,
-        beside=[*lead, *new_space],
+        beside=[*lead, *per_channel, *new_space],
         groups=groups,
     )
 
