@@ -33,6 +33,7 @@ readout refits on drifted measurements).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -462,3 +463,89 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     phys = PhysicalLayer(74, 32, seed=0)
     model = nn.Sequential(phys.twin(), nn.Linear(32, 16), nn.ReLU())
     return model, (torch.randn(2, 74),), ["b d"]
+
+
+class RMS(nn.Module):
+    """rms(x) = √(mean x²) + 10⁻⁶ per sample (parameter-free, for the diagrams)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.pow(2).mean(1, keepdim=True).sqrt() + 1e-6
+
+
+class UnitRMS(nn.Module):
+    """x / rms(x) (:func:`_unit_rms`): the input normalisation before each physical system (for the diagrams)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rms = RMS()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x / self.rms(x)
+
+
+class Goodness(nn.Module):
+    """G_k = mean_j h_kj²: a block's goodness, the quantity its local loss L_k pushes above θ for positive and
+    below θ for negative samples (paper Eq. 1; parameter-free, for the diagrams)."""
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h.pow(2).mean(1)
+
+
+class PhysicalCore(nn.Module):
+    """A block after its input normalisation: physics (its digital twin stands in for the hardware, which is
+    measured, not traced) → trainable linear + relu; returns the block's output and its goodness."""
+
+    def __init__(self, phys: PhysicalLayer, hidden: int) -> None:
+        super().__init__()
+        self.physics = phys.twin()
+        self.digital = nn.Linear(phys.d_out, hidden)
+        self.goodness = Goodness()
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = F.relu(self.digital(self.physics(x)))
+        return h, self.goodness(h)
+
+
+class PhyLLBlock(nn.Module):
+    """One PhyLL block as drawn: normalise the input to unit rms, then :class:`PhysicalCore`."""
+
+    def __init__(self, phys: PhysicalLayer, hidden: int) -> None:
+        super().__init__()
+        self.norm, self.core = UnitRMS(), PhysicalCore(phys, hidden)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        return self.core(self.norm(x))
+
+
+class PhyLLDiagram(nn.Module):
+    """The network of :class:`PhyLLNet` as drawn: blocks in a chain, each block's goodness summed for the label score."""
+
+    def __init__(self, net: PhyLLNet) -> None:
+        super().__init__()
+        self.blocks = nn.ModuleList(
+            PhyLLBlock(phys, lin.out_features) for phys, lin in zip(net.physics, net.digital, strict=True)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        scores = []
+        for block in self.blocks:
+            x, g = block(x)
+            scores.append(g)
+        return sum(scores[1:], scores[0])
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (two PhyLL blocks, their goodness summed into the label score) and the mechanism: one
+    physical block after its input normalisation, physics tanh(gain·|Hx|²) → digital linear + relu → goodness mean h²."""
+    from paperlab.diagrams.build import submodule_example
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return PhyLLDiagram(PhyLLNet(seed=0)), (torch.randn(2, 74),), ["b d"]
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        block = PhyLLBlock(PhysicalLayer(74, 120, seed=0), 60)
+        return submodule_example(block, (torch.randn(2, 74),), "core", ["b d"])
+
+    return {"overview": overview, "mechanism": mechanism}
