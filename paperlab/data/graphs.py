@@ -4,6 +4,8 @@
   feature-noise knobs (Deshpande et al. 2018; the usual synthetic for GNN depth and homophily studies).
 - :func:`csl_graphs`: Circular Skip Link graphs (Murphy et al. 2019), 10 isomorphism classes that
   1-WL message passing cannot separate (Benchmarking GNNs, Dwivedi et al. 2020/2023, §5).
+- :func:`pattern_graphs`: PATTERN graphs (the Benchmarking GNNs SBM recipe): find a planted pattern.
+- :func:`add_lap_pe`: Laplacian eigenvector positional encodings (PyG), with seeded eigenvector signs.
 - :func:`sample_graphon`: W-random graphs from a graphon (Lovász 2012): ``u_i ~ U[0,1]``,
   ``A_ij ~ Bernoulli(W(u_i, u_j))``.
 - :func:`gpvar`: the graph polynomial vector autoregression of Zambon & Alippi (2022), the synthetic
@@ -17,10 +19,22 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch_geometric.data import Data
+from torch_geometric.transforms import AddLaplacianEigenvectorPE
 from torch_geometric.utils import to_undirected
 
-__all__ = ["csbm", "csl_graphs", "sample_graphon", "gpvar", "community_graph", "edge_index_of", "dense_adj"]
+__all__ = [
+    "csbm",
+    "csl_graphs",
+    "pattern_graphs",
+    "add_lap_pe",
+    "sample_graphon",
+    "gpvar",
+    "community_graph",
+    "edge_index_of",
+    "dense_adj",
+]
 
 
 def _rng(seed: int) -> np.random.Generator:
@@ -71,6 +85,7 @@ def csbm(
     signal: float = 1.0,
     train_per_class: int = 20,
     n_val: int = 100,
+    split: tuple[float, float, float] | None = None,
     seed: int = 0,
 ) -> Data:
     """A contextual SBM: ``n`` nodes in ``n_classes`` equal blocks, class means ``signal·μ_c`` (random
@@ -79,7 +94,17 @@ def csbm(
 
     Returns ``Data(x, y, edge_index, train_mask, val_mask, test_mask)`` with ``train_per_class``
     labelled nodes per class (Planetoid-style split) and ``n_val`` validation nodes.
+    ``split=(train, val, test)`` fractions (summing to 1) replace both: ``round(train·n/n_classes)``
+    labelled nodes per class, ``round(val·n)`` validation nodes, the rest test (e.g. 64/16/20).
     """
+    if split is not None:
+        _check("split", len(split) == 3, f"must be (train, val, test) fractions, got {split}")
+        _check(
+            "split",
+            all(f >= 0 for f in split) and abs(sum(split) - 1.0) < 1e-6,
+            f"fractions must be >= 0 and sum to 1, got {split}",
+        )
+        train_per_class, n_val = round(split[0] * n / n_classes), round(split[1] * n)
     _check("n", n >= 2 * n_classes, f"need at least 2 nodes per class, got n={n}")
     _check("n_classes", n_classes >= 2, f"need at least 2 classes, got {n_classes}")
     _check("homophily", 0.0 <= homophily <= 1.0, f"must be in [0, 1], got {homophily}")
@@ -247,3 +272,84 @@ def gpvar(
         oracle=torch.tensor(oracle, dtype=torch.float32),
         noise_std=noise_std,
     )
+
+
+def pattern_graphs(
+    n_graphs: int,
+    *,
+    n_clusters: int = 5,
+    size_range: tuple[int, int] = (5, 35),
+    p: float = 0.5,
+    q: float = 0.35,
+    pattern_size: int = 20,
+    p_pattern: float = 0.5,
+    q_pattern: float = 0.5,
+    vocab: int = 3,
+    seed: int = 0,
+) -> list[Data]:
+    """PATTERN graphs (the benchmark's SBM recipe, ``generate_SBM_PATTERN.ipynb``; Dwivedi et al.,
+    Benchmarking GNNs, App.): an SBM with ``n_clusters`` blocks of random sizes (p inside, q across),
+    random node features in {0..vocab−1} (one-hot), plus one fixed pattern (an Erdős–Rényi graph of
+    ``pattern_size`` nodes with fixed features, the same in every graph) joined to the rest with
+    probability ``q_pattern``. Node label 1: the node belongs to the pattern. Nodes are shuffled."""
+    if not 0 <= q <= 1 or not 0 <= p <= 1:
+        raise ValueError(f"p and q must be probabilities; got p={p}, q={q}")
+    if size_range[0] < 1 or size_range[1] < size_range[0]:
+        raise ValueError(f"size_range must be (lo, hi) with 1 <= lo <= hi; got {size_range}")
+    rng = _rng(seed)
+    w0 = np.triu(rng.random((pattern_size, pattern_size)) < p_pattern, 1)
+    w0 = w0 | w0.T
+    u0 = rng.integers(vocab, size=pattern_size)
+    out = []
+    for _ in range(n_graphs):
+        c = np.concatenate(
+            [np.full(rng.integers(size_range[0], size_range[1] + 1), r) for r in range(n_clusters)]
+        )
+        n = len(c)
+        prob = np.where(c[:, None] == c[None, :], p, q)
+        w = np.triu(rng.random((n, n)) < prob, 1)
+        w = w | w.T
+        v = rng.random((pattern_size, n)) < q_pattern
+        a = np.block([[w, v.T], [v, w0]])
+        u = np.concatenate([rng.integers(vocab, size=n), u0])
+        y = np.concatenate([np.zeros(n, int), np.ones(pattern_size, int)])
+        perm = rng.permutation(len(y))
+        a, u, y = a[np.ix_(perm, perm)], u[perm], y[perm]
+        out.append(
+            Data(
+                x=F.one_hot(torch.tensor(u), vocab).float(),
+                edge_index=edge_index_of(a),
+                y=torch.tensor(y),
+                num_nodes=len(y),
+            )
+        )
+    return out
+
+
+def add_lap_pe(graphs: Sequence[Data], k: int, seed: int = 0, *, seed_arpack: bool = False) -> list[Data]:
+    """Laplacian eigenvector PE: the k eigenvectors of ``I − D^{-1/2}AD^{-1/2}`` with the smallest
+    non-trivial eigenvalues (Dwivedi et al., Benchmarking GNNs, eq. 11), into ``.pe`` (float32), by
+    PyG's ``AddLaplacianEigenvectorPE``, on copies of ``graphs``.
+
+    PyG draws one random sign per eigenvector from torch's global generator; here that draw is seeded
+    (inside ``fork_rng``, so the global generator is left as it was). Graphs of 100 nodes or more are
+    solved by PyG with ARPACK (``scipy.sparse.linalg.eigsh``), whose start vector comes from ARPACK's
+    own generator, which advances with every call in the process: their PE then depends on what ran
+    before. ``seed_arpack=True`` passes a seeded start vector ``v0`` (per graph, from ``seed``), so
+    the PE depends only on ``seed``; the default keeps PyG's behaviour.
+    """
+    _check("k", k >= 1, f"must be >= 1, got {k}")
+    t = AddLaplacianEigenvectorPE(k, attr_name="pe", is_undirected=True)
+    rng = _rng(seed)
+    out = []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        for g in graphs:
+            tg = t
+            if seed_arpack and g.num_nodes >= AddLaplacianEigenvectorPE.SPARSE_THRESHOLD:
+                v0 = rng.uniform(-1.0, 1.0, g.num_nodes)
+                tg = AddLaplacianEigenvectorPE(k, attr_name="pe", is_undirected=True, v0=v0)
+            g = tg(g.clone())
+            g.pe = g.pe.float()
+            out.append(g)
+    return out

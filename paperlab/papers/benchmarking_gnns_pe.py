@@ -32,11 +32,10 @@ import torch.nn.functional as F
 from torch import nn
 from torch_geometric.data import Batch, Data
 from torch_geometric.nn import GCNConv, GINConv, ResGatedGraphConv, global_mean_pool
-from torch_geometric.transforms import AddLaplacianEigenvectorPE
 
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.config import current
-from paperlab.data.graphs import csl_graphs, edge_index_of
+from paperlab.data.graphs import add_lap_pe, csl_graphs, pattern_graphs
 from paperlab.train import fit
 
 LAYERS = ("GCN", "GatedGCN", "GIN")
@@ -148,72 +147,8 @@ def random_sign_flip(pe: torch.Tensor, batch: torch.Tensor | None, generator=Non
 # --- 2. data ------------------------------------------------------------------------------------
 
 
-def add_lap_pe(graphs: list[Data], k: int, seed: int = 0) -> list[Data]:
-    """Laplacian eigenvector PE (k smallest non-trivial eigenvectors of I − D^{-1/2}AD^{-1/2}) into ``.pe``.
-
-    PyG draws one random sign per eigenvector from torch's global generator; it is seeded here, so the
-    data do not depend on what ran before."""
-    t = AddLaplacianEigenvectorPE(k, attr_name="pe", is_undirected=True)
-    out = []
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        for g in graphs:
-            g = t(g.clone())
-            g.pe = g.pe.float()
-            out.append(g)
-    return out
-
-
-def pattern_graphs(
-    n_graphs: int,
-    *,
-    n_clusters: int = 5,
-    size_range: tuple[int, int] = (5, 35),
-    p: float = 0.5,
-    q: float = 0.35,
-    pattern_size: int = 20,
-    p_pattern: float = 0.5,
-    q_pattern: float = 0.5,
-    vocab: int = 3,
-    seed: int = 0,
-) -> list[Data]:
-    """PATTERN graphs (the benchmark's SBM recipe, ``generate_SBM_PATTERN.ipynb``; paper App.): an SBM
-    with ``n_clusters`` blocks of random sizes (p inside, q across), random node features in
-    {0..vocab−1} (one-hot), plus one fixed pattern (an Erdős–Rényi graph of ``pattern_size`` nodes with
-    fixed features, the same in every graph) joined to the rest with probability ``q_pattern``.
-    Node label 1: the node belongs to the pattern. Nodes are shuffled."""
-    if not 0 <= q <= 1 or not 0 <= p <= 1:
-        raise ValueError(f"p and q must be probabilities; got p={p}, q={q}")
-    if size_range[0] < 1 or size_range[1] < size_range[0]:
-        raise ValueError(f"size_range must be (lo, hi) with 1 <= lo <= hi; got {size_range}")
-    rng = np.random.default_rng(seed)
-    w0 = np.triu(rng.random((pattern_size, pattern_size)) < p_pattern, 1)
-    w0 = w0 | w0.T
-    u0 = rng.integers(vocab, size=pattern_size)
-    out = []
-    for _ in range(n_graphs):
-        c = np.concatenate(
-            [np.full(rng.integers(size_range[0], size_range[1] + 1), r) for r in range(n_clusters)]
-        )
-        n = len(c)
-        prob = np.where(c[:, None] == c[None, :], p, q)
-        w = np.triu(rng.random((n, n)) < prob, 1)
-        w = w | w.T
-        v = rng.random((pattern_size, n)) < q_pattern
-        a = np.block([[w, v.T], [v, w0]])
-        u = np.concatenate([rng.integers(vocab, size=n), u0])
-        y = np.concatenate([np.zeros(n, int), np.ones(pattern_size, int)])
-        perm = rng.permutation(len(y))
-        a, u, y = a[np.ix_(perm, perm)], u[perm], y[perm]
-        out.append(
-            Data(
-                x=F.one_hot(torch.tensor(u), vocab).float(),
-                edge_index=edge_index_of(a),
-                y=torch.tensor(y),
-                num_nodes=len(y),
-            )
-        )
-    return out
+# ``add_lap_pe`` (PyG's AddLaplacianEigenvectorPE with seeded signs) and ``pattern_graphs`` (the
+# PATTERN SBM recipe) are shared: paperlab.data.graphs.
 
 
 def csl_split(fold: int = 0, n_folds: int = 5, seed: int = 0) -> tuple[list[int], list[int]]:

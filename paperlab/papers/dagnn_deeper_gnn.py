@@ -36,61 +36,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
 from torch_geometric.data import Data
-from torch_geometric.nn import MessagePassing
-from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.nn.models import GCN
 
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.data.graphs import csbm
+from paperlab.nn.graphs import Propagate, fit_node_classifier, smv
 
 SCORES = ("adaptive", "uniform", "last")
 
-# --- 1. the smoothness metric (§3.1) --------------------------------------------------------------
-
-
-def smv(h: torch.Tensor) -> float:
-    """The paper's smoothness metric value SMV_G (§3.1) of node representations ``h`` (n × c).
-
-    ``D(x_i, x_j) = ½‖x_i/‖x_i‖ − x_j/‖x_j‖‖``, averaged over all ordered pairs ``i ≠ j``
-    (rows of norm 0 are left as 0-vectors, as in the paper's definition with a safe division).
-    """
-    if h.dim() != 2 or h.shape[0] < 2:
-        raise ValueError(f"h must be (n, c) with n >= 2; got shape {tuple(h.shape)}")
-    u = h.detach().double()
-    u = u / u.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    dist = 0.5 * torch.cdist(u, u)  # (n, n), zero diagonal
-    n = u.shape[0]
-    return float(dist.sum() / (n * (n - 1)))
-
+# --- 1. the smoothness metric (§3.1) and Â: shared, in paperlab.nn.graphs -------------------------
+# ``smv`` is the paper's SMV_G; ``Propagate`` is the official ``Prop`` step ``x ↦ Â x``.
 
 # --- 2. the models ---------------------------------------------------------------------------------
-
-
-class Propagate(MessagePassing):
-    """``x ↦ Â x`` with ``Â = D̃^{-1/2}(A + I)D̃^{-1/2}`` (PyG ``gcn_norm``): the official ``Prop``'s step.
-
-    The normalised edge weights are cached per ``edge_index`` (transductive: one graph).
-    """
-
-    def __init__(self) -> None:
-        super().__init__(aggr="add")
-        self._cache: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
-
-    def _norm(self, edge_index: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        if self._cache is None or self._cache[0] is not edge_index:
-            ei, w = gcn_norm(edge_index, None, n, add_self_loops=True)
-            self._cache = (edge_index, ei, w)
-        return self._cache[1], self._cache[2]
-
-    def forward(self, x: torch.Tensor, edge_index: torch.Tensor) -> torch.Tensor:
-        ei, w = self._norm(edge_index, x.shape[0])
-        return self.propagate(ei, x=x, norm=w)
-
-    def message(self, x_j: torch.Tensor, norm: torch.Tensor) -> torch.Tensor:
-        return norm.view(-1, 1) * x_j
 
 
 class RetainmentScores(nn.Module):
@@ -211,43 +170,15 @@ def train(
 ) -> Run:
     """Full-batch Adam on the training nodes' cross-entropy (the official settings: lr 0.01,
     weight decay 0.005); the model is evaluated every ``eval_every`` epochs and the state with the
-    best validation accuracy (earliest on ties) is kept, as the official early stopping does.
-    Parameters whose names start with one of ``no_decay`` get no weight decay (default: all do)."""
-    if epochs < 1:
-        raise ValueError(f"epochs must be >= 1; got {epochs}")
-    params = list(model.named_parameters())
-    groups = [
-        {"params": [p for n, p in params if not n.startswith(no_decay) or not no_decay]},
-        {"params": [p for n, p in params if no_decay and n.startswith(no_decay)], "weight_decay": 0.0},
-    ]
-    opt = torch.optim.Adam([g for g in groups if g["params"]], lr=lr, weight_decay=weight_decay)
-    best = (-1.0, 0.0, 0)
-    state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    for epoch in range(1, epochs + 1):
-        model.train()
-        opt.zero_grad()
-        out = model(data.x, data.edge_index)
-        F.cross_entropy(out[data.train_mask], data.y[data.train_mask]).backward()
-        opt.step()
-        if epoch % eval_every == 0 or epoch == epochs:
-            val, test = evaluate(model, data)
-            if val > best[0]:
-                best = (val, test, epoch)
-                state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    model.load_state_dict(state)
-    model.eval()
+    best validation accuracy (earliest on ties) is kept, as the official early stopping does
+    (:func:`paperlab.nn.graphs.fit_node_classifier`). Parameters whose names start with one of
+    ``no_decay`` get no weight decay (default: all do)."""
+    fit = fit_node_classifier(
+        model, data, epochs=epochs, lr=lr, weight_decay=weight_decay, eval_every=eval_every, no_decay=no_decay
+    )
     with torch.no_grad():
         s = smv(model(data.x, data.edge_index))
-    return Run(name, depth, best[1], best[0], best[2], s, model)
-
-
-@torch.no_grad()
-def evaluate(model: nn.Module, data: Data) -> tuple[float, float]:
-    """(validation accuracy, test accuracy)."""
-    model.eval()
-    pred = model(data.x, data.edge_index).argmax(1)
-    acc = lambda m: float((pred[m] == data.y[m]).float().mean())  # noqa: E731
-    return acc(data.val_mask), acc(data.test_mask)
+    return Run(name, depth, fit.test_acc, fit.val_acc, fit.best_epoch, s, model)
 
 
 def fit_gcn(data: Data, layers: int, *, seed: int = 0, epochs: int = 150) -> Run:

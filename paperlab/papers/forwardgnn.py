@@ -36,6 +36,7 @@ from torch_geometric.nn.models import GCN, MLP
 
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.data.graphs import csbm
+from paperlab.nn.graphs import features_forward, fit_node_classifier, graph_forward
 
 # --- 1. the graph with virtual class nodes (§3.2) ---------------------------------------------------
 
@@ -162,7 +163,6 @@ def graph(seed: int = 0, *, n: int = 600, feature_noise: float = 1.0) -> Data:
     """The offline stand-in: a contextual SBM with 5 classes of n/5 nodes, average degree 8, homophily 0.8
     and weak class-Gaussian features (``feature_noise`` around unit class means in R^32), split 64/16/20 into
     train/validation/test as in the paper."""
-    per_class = round(0.64 * n / 5)
     return csbm(
         n=n,
         n_classes=5,
@@ -170,8 +170,7 @@ def graph(seed: int = 0, *, n: int = 600, feature_noise: float = 1.0) -> Data:
         avg_degree=8.0,
         homophily=0.8,
         feature_noise=feature_noise,
-        train_per_class=per_class,
-        n_val=round(0.16 * n),
+        split=(0.64, 0.16, 0.20),
         seed=seed,
     )
 
@@ -255,27 +254,18 @@ def train_bp(
     graph_input: bool = True,
 ) -> Result:
     """End-to-end backpropagation on the training nodes' cross-entropy (Adam, the SF settings), keeping
-    the state of best validation accuracy. ``graph_input=False`` calls ``model(x)`` (the MLP)."""
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    run = (lambda: model(data.x, data.edge_index)) if graph_input else (lambda: model(data.x))  # noqa: E731
-    best, state, curve = -1.0, None, []
-    for ep in range(1, epochs + 1):
-        model.train()
-        opt.zero_grad()
-        F.cross_entropy(run()[data.train_mask], data.y[data.train_mask]).backward()
-        opt.step()
-        if ep % eval_every == 0 or ep == epochs:
-            model.eval()
-            with torch.no_grad():
-                val = _acc(run().argmax(1), data.y, data.val_mask)
-            curve.append((ep, val))
-            if val > best:
-                best, state = val, {k: v.clone() for k, v in model.state_dict().items()}
-    model.load_state_dict(state)
-    model.eval()
-    with torch.no_grad():
-        pred = run().argmax(1)
-    return Result(name, _acc(pred, data.y, data.test_mask), best, [], curve, model)
+    the state of best validation accuracy (:func:`paperlab.nn.graphs.fit_node_classifier`).
+    ``graph_input=False`` calls ``model(x)`` (the MLP)."""
+    fit = fit_node_classifier(
+        model,
+        data,
+        epochs=epochs,
+        lr=lr,
+        weight_decay=weight_decay,
+        eval_every=eval_every,
+        forward=graph_forward if graph_input else features_forward,
+    )
+    return Result(name, fit.test_acc, fit.val_acc, [], fit.curve, model)
 
 
 def bp_gcn(d_in: int, n_classes: int, *, hidden: int = 128, layers: int = 4) -> GCN:

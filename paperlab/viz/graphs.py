@@ -38,9 +38,15 @@ def draw_graph(
     title: str | None = None,
     categorical: bool = False,
     colorbar: bool = True,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    highlight: Sequence[int] | np.ndarray | torch.Tensor | None = None,
+    highlight_size: float | None = None,
 ) -> plt.Axes:
     """Draw a graph with nodes coloured by ``values`` (one per node; ``categorical=True`` for labels
-    or predictions, drawn with a qualitative colour map). Returns the axes."""
+    or predictions, drawn with a qualitative colour map). ``vmin``/``vmax`` fix the colour scale (one
+    scale across panels); nodes in ``highlight`` (indices) are drawn again on top, larger
+    (``highlight_size``, default 8 × ``node_size``) and outlined in black. Returns the axes."""
     if values is not None:
         values = np.asarray(values.detach().cpu() if isinstance(values, torch.Tensor) else values)
     if num_nodes is None:
@@ -52,9 +58,26 @@ def draw_graph(
     ax = ax if ax is not None else plt.gca()
     nx.draw_networkx_edges(g, pos, ax=ax, alpha=0.15, width=0.5)
     colours = "tab:blue" if values is None else values
-    sc = nx.draw_networkx_nodes(
-        g, pos, ax=ax, node_size=node_size, node_color=colours, cmap="tab10" if categorical else cmap
-    )
+    cm = "tab10" if categorical else cmap
+    scale = {} if values is None else {"vmin": vmin, "vmax": vmax}
+    sc = nx.draw_networkx_nodes(g, pos, ax=ax, node_size=node_size, node_color=colours, cmap=cm, **scale)
+    if highlight is not None:
+        hl = np.asarray(highlight.cpu() if isinstance(highlight, torch.Tensor) else highlight, dtype=int)
+        if hl.size and (hl.min() < 0 or hl.max() >= num_nodes):
+            raise ValueError(f"highlight indices must be in [0, {num_nodes}); got {hl.tolist()}")
+        hl_colours = "tab:blue" if values is None else values[hl]
+        nodes = nx.draw_networkx_nodes(
+            g,
+            pos,
+            nodelist=hl.tolist(),
+            ax=ax,
+            node_size=8 * node_size if highlight_size is None else highlight_size,
+            node_color=hl_colours,
+            cmap=cm,
+            edgecolors="k",
+            **scale,
+        )
+        nodes.set_zorder(3)
     if values is not None and colorbar and not categorical:
         plt.colorbar(sc, ax=ax, fraction=0.046)
     ax.set_axis_off()
