@@ -38,6 +38,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -66,6 +67,70 @@ class FFConvM(nn.Module):
         return h + self.dwconv(h.transpose(1, 2)).transpose(1, 2)
 
 
+class ChunkedAttention(nn.Module):
+    """The quadratic branch (MossFormer eq. 3): ``relu(Q Kᵀ / g)²`` inside non-overlapping chunks of g frames,
+    applied to V and to U (parameter-free)."""
+
+    def __init__(self, chunk: int) -> None:
+        super().__init__()
+        self.chunk = chunk
+
+    def forward(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, u: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # (batch, time, ·) each
+        b, n, _ = q.shape
+        g = self.chunk
+        pad = (-n) % g
+        if pad:
+            q, k, v, u = (F.pad(t, (0, 0, 0, pad)) for t in (q, k, v, u))
+        q, k, vv, uu = (t.reshape(b, -1, g, t.shape[-1]) for t in (q, k, v, u))  # (batch, chunks, g, d)
+        attn = F.relu(torch.einsum("bcid,bcjd->bcij", q, k) / g) ** 2  # (batch, chunks, g, g)
+        quad_v = torch.einsum("bcij,bcjd->bcid", attn, vv).reshape(b, -1, vv.shape[-1])[:, :n]
+        quad_u = torch.einsum("bcij,bcjd->bcid", attn, uu).reshape(b, -1, uu.shape[-1])[:, :n]
+        return quad_v, quad_u
+
+
+class GlobalLinearAttention(nn.Module):
+    """The linear branch (MossFormer eq. 4): ``Q_l (K_lᵀ V) / n`` over the whole sequence, for V and for U
+    (parameter-free)."""
+
+    def forward(
+        self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, u: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # (batch, time, ·) each
+        n = q.shape[1]
+        lin_v = torch.einsum("bnd,bde->bne", q, torch.einsum("bnd,bne->bde", k, v) / n)
+        lin_u = torch.einsum("bnd,bde->bne", q, torch.einsum("bnd,bne->bde", k, u) / n)
+        return lin_v, lin_u
+
+
+class JointAttention(nn.Module):
+    """MossFormer's joint attention (eqs. 3–5): queries and keys of both branches from Z (:class:`ScaleOffset`),
+    the chunked quadratic branch plus the global linear branch, for V and for U (parameter-free; γ, β are
+    the gated attention's parameters)."""
+
+    def __init__(self, chunk: int) -> None:
+        super().__init__()
+        self.scale_offset = ScaleOffset()
+        self.quadratic = ChunkedAttention(chunk)
+        self.linear = GlobalLinearAttention()
+
+    def forward(
+        self, z: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor, v: torch.Tensor, u: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        qq, lq, qk, lk = self.scale_offset(z, gamma, beta)  # 4 × (batch, time, qk)
+        quad_v, quad_u = self.quadratic(qq, qk, v, u)
+        lin_v, lin_u = self.linear(lq, lk, v, u)
+        return quad_v + lin_v, quad_u + lin_u
+
+
+class ScaleOffset(nn.Module):
+    """Four per-dimension scale/offset copies of Z: the queries and keys of both branches (parameter-free;
+    γ, β are the attention's parameters)."""
+
+    def forward(self, z: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return (z.unsqueeze(-2) * gamma + beta).unbind(-2)  # 4 × (batch, time, qk)
+
+
 class GatedAttention(nn.Module):
     """MossFormer's gated single-head attention: chunked quadratic + global linear attention, cross-gated."""
 
@@ -79,29 +144,13 @@ class GatedAttention(nn.Module):
         self.to_qk = FFConvM(dim, qk_dim)  # -> Z
         self.gamma = nn.Parameter(torch.randn(4, qk_dim) * 0.02 + 1.0)  # per-dim scales for Q, K (quad, lin)
         self.beta = nn.Parameter(torch.zeros(4, qk_dim))
+        self.attend = JointAttention(chunk)  # parameter-free
         self.to_out = FFConvM(hidden, dim)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, time, dim)
-        b, n, _ = x.shape
         v, u = self.to_hidden(x).chunk(2, dim=-1)  # (batch, time, hidden) each
         z = self.to_qk(x)
-        qq, lq, qk, lk = (z.unsqueeze(-2) * self.gamma + self.beta).unbind(-2)  # 4 × (batch, time, qk)
-        g = self.chunk
-        pad = (-n) % g
-        if pad:
-            qq, lq, qk, lk, v_p, u_p = (F.pad(t, (0, 0, 0, pad)) for t in (qq, lq, qk, lk, v, u))
-        else:
-            v_p, u_p = v, u
-        qq, qk, vv, uu = (
-            t.reshape(b, -1, g, t.shape[-1]) for t in (qq, qk, v_p, u_p)
-        )  # (batch, chunks, g, d)
-        attn = F.relu(torch.einsum("bcid,bcjd->bcij", qq, qk) / g) ** 2  # (batch, chunks, g, g)
-        quad_v = torch.einsum("bcij,bcjd->bcid", attn, vv).reshape(b, -1, vv.shape[-1])[:, :n]
-        quad_u = torch.einsum("bcij,bcjd->bcid", attn, uu).reshape(b, -1, uu.shape[-1])[:, :n]
-        lq, lk = lq[:, :n], lk[:, :n]
-        lin_v = torch.einsum("bnd,bde->bne", lq, torch.einsum("bnd,bne->bde", lk, v) / n)
-        lin_u = torch.einsum("bnd,bde->bne", lq, torch.einsum("bnd,bne->bde", lk, u) / n)
-        att_v, att_u = quad_v + lin_v, quad_u + lin_u
+        att_v, att_u = self.attend(z, self.gamma, self.beta, v, u)  # Â V, Â U
         out = (att_u * v) * torch.sigmoid(att_v * u)  # the two attention outputs gate each other
         return x + self.to_out(out)
 
@@ -149,6 +198,13 @@ class DilatedFSMNMemory(nn.Module):
         return out
 
 
+class MemoryInput(nn.Module):
+    """The FSMN's input projection ``P relu(W u)`` (parameter-free; W, P are the gated FSMN's layers)."""
+
+    def forward(self, u: torch.Tensor, linear: nn.Linear, project: nn.Linear) -> torch.Tensor:
+        return project(F.relu(linear(u)))
+
+
 class GatedFSMN(nn.Module):
     """Gated convolutional unit around the FSMN: ``FFConvM_v(x) ⊙ (u + Mem(P relu(W u))) + x``, ``u = FFConvM_u(x)``."""
 
@@ -159,10 +215,11 @@ class GatedFSMN(nn.Module):
         self.linear = nn.Linear(dim, dim)
         self.project = nn.Linear(dim, dim, bias=False)
         self.memory = DilatedFSMNMemory(dim, lorder, depth)
+        self.memory_input = MemoryInput()  # parameter-free: uses linear, project above
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:  # (batch, time, dim)
         u, v = self.to_u(x), self.to_v(x)
-        p = self.project(F.relu(self.linear(u)))
+        p = self.memory_input(u, self.linear, self.project)
         u = u + self.memory(p.transpose(1, 2)).transpose(1, 2)  # UniDeepFsmn_dilated: residual memory
         return v * u + x
 
@@ -227,25 +284,55 @@ class MossFormer2(nn.Module):
         self.gate_sig = nn.Conv1d(dim, dim, 1)
         self.mask_proj = nn.Conv1d(dim, enc_dim, 1, bias=False)
         self.decoder = nn.ConvTranspose1d(enc_dim, 1, kernel, stride=kernel // 2, bias=False)
+        # parameter-free stages that group the steps above for the diagrams (they use this model's layers)
+        self.encode = EncodeStage()
+        self.estimate_masks, self.decode = MaskStage(), DecodeStage()
 
     def forward(self, mixture: torch.Tensor) -> torch.Tensor:  # (batch, time) -> (batch, C, time)
         if mixture.dim() != 2:
             raise ValueError(f"mixture must be (batch, time); got shape {tuple(mixture.shape)}")
-        b, length = mixture.shape
-        pad = (-(length - self.kernel)) % self.stride if length >= self.kernel else self.kernel - length
-        x = F.pad(mixture, (0, pad)).unsqueeze(1)
-        enc = F.relu(self.encoder(x))  # (batch, enc_dim, frames)
-        h = self.in_proj(self.in_norm(enc)).transpose(1, 2)  # (batch, frames, dim)
+        enc, h = self.encode(mixture, self)  # (batch, enc_dim, frames), (batch, frames, dim)
         for attn, rec in zip(self.attention, self.recurrence, strict=True):
             h = rec(attn(h))
-        h = self.to_masks(self.out_norm(h).transpose(1, 2))  # (batch, dim * C, frames)
-        h = h.view(b * self.n_sources, -1, h.shape[-1])
-        h = torch.tanh(self.gate_tanh(h)) * torch.sigmoid(self.gate_sig(h))
-        masks = F.relu(self.mask_proj(h)).view(
-            b, self.n_sources, -1, h.shape[-1]
+        masks = self.estimate_masks(h, self)  # (batch, C, enc_dim, frames)
+        return self.decode(masks, enc, self, mixture.shape[1])
+
+
+class EncodeStage(nn.Module):
+    """Waveform → frames: pad to whole strides, ``Conv1d(1, N, kernel, stride)`` + ReLU (the model's ``encoder``),
+    then GroupNorm and a 1×1 conv to the masking net's width (``in_norm``, ``in_proj``); returns both."""
+
+    def forward(self, mixture: torch.Tensor, model: MossFormer2) -> tuple[torch.Tensor, torch.Tensor]:
+        length = mixture.shape[1]
+        k, s = model.kernel, model.stride
+        pad = (-(length - k)) % s if length >= k else k - length
+        x = F.pad(mixture, (0, pad)).unsqueeze(1)
+        enc = F.relu(model.encoder(x))  # (batch, enc_dim, frames)
+        return enc, model.in_proj(model.in_norm(enc)).transpose(1, 2)  # and (batch, frames, dim)
+
+
+class MaskStage(nn.Module):
+    """C masks: LayerNorm, PReLU + 1×1 conv to C·dim, the tanh ⊙ sigmoid output gate, a 1×1 conv to N, ReLU."""
+
+    def forward(self, h: torch.Tensor, model: MossFormer2) -> torch.Tensor:  # (batch, frames, dim)
+        b = h.shape[0]
+        h = model.to_masks(model.out_norm(h).transpose(1, 2))  # (batch, dim * C, frames)
+        h = h.view(b * model.n_sources, -1, h.shape[-1])
+        h = torch.tanh(model.gate_tanh(h)) * torch.sigmoid(model.gate_sig(h))
+        return F.relu(model.mask_proj(h)).view(
+            b, model.n_sources, -1, h.shape[-1]
         )  # (batch, C, enc_dim, frames)
-        out = self.decoder((masks * enc.unsqueeze(1)).flatten(0, 1))  # (batch * C, 1, time')
-        return out.view(b, self.n_sources, -1)[..., :length]
+
+
+class DecodeStage(nn.Module):
+    """Masks ⊙ encoding, then ``ConvTranspose1d(N, 1, kernel, stride)`` back to C waveforms of the input's length."""
+
+    def forward(
+        self, masks: torch.Tensor, enc: torch.Tensor, model: MossFormer2, length: int
+    ) -> torch.Tensor:
+        b = masks.shape[0]
+        out = model.decoder((masks * enc.unsqueeze(1)).flatten(0, 1))  # (batch * C, 1, time')
+        return out.view(b, model.n_sources, -1)[..., :length]
 
 
 def n_params(model: nn.Module) -> int:
@@ -448,3 +535,28 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     torch.manual_seed(0)
     model = MossFormer2(enc_dim=16, dim=16, n_blocks=1, chunk=16, qk_dim=8, fsmn_inner=16)
     return model.eval(), (torch.randn(1, 800),), ["b t"]
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (encoder, the R blocks, masks, decoder as blocks), the mechanism (the gated attention unit:
+    joint quadratic + linear attention whose V and U outputs gate each other, MossFormer eqs. 1–5) and the
+    gated FSMN block of the recurrent module (paper §2.2, Fig. 2)."""
+    from paperlab.diagrams.build import submodule_example
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        model, inputs, _ = diagram_example()
+        return submodule_example(model, inputs, "attention.0", ["b t d"])
+
+    mechanism.trace_options = {"depth": 0}
+
+    def fsmn() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        model, inputs, _ = diagram_example()
+        return submodule_example(model, inputs, "recurrence.0.gated_fsmn", ["b t d"])
+
+    fsmn.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism, "fsmn": fsmn}
