@@ -19,6 +19,7 @@ iteration, the iteration of minimum validation loss (paper §2).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -207,6 +208,46 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """The fast-mode Lenet-style 64-100-30-10 network on a batch of two flattened 8×8 digits."""
     torch.manual_seed(0)
     return LeNetFC(hidden=FAST_HIDDEN), (torch.randn(2, 64),), ["b d"]
+
+
+class MaskedLinear(nn.Module):
+    """A pruned layer as the paper writes it: f(x; m ⊙ θ) = x (m ⊙ W)ᵀ + b with a 0/1 mask m (§1, Alg. 1).
+
+    Training here keeps m ⊙ θ in place (:func:`paperlab.optim.pruning.attach`); this module takes the mask as
+    an input and draws the product explicitly, for the mechanism diagram."""
+
+    def __init__(self, layer: nn.Linear) -> None:
+        super().__init__()
+        self.weight, self.bias = layer.weight, layer.bias
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:  # (b, d_in), (d_out, d_in)
+        if mask.shape != self.weight.shape:
+            raise ValueError(
+                f"mask must have the weight's shape {tuple(self.weight.shape)}; got {tuple(mask.shape)}"
+            )
+        return F.linear(x, self.weight * mask, self.bias)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the 64-100-30-10 network, layers as blocks) and the mechanism: one pruned layer
+    x ↦ x (m ⊙ W)ᵀ + b, its mask from one round of magnitude pruning (20 % of the smallest |W| dropped)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        torch.manual_seed(0)
+        net = LeNetFC(hidden=FAST_HIDDEN)
+        names = net.weight_names()
+        masks = pruning.prune_magnitude(
+            dict(net.named_parameters()), pruning.full_masks(net, names), layer_rates(net)
+        )
+        mask = masks[names[0]].float()  # (100, 64): 80 % of layer 1's weights survive
+        return MaskedLinear(net.layers[0]), (torch.randn(2, 64), mask), ["b d", "f d"]
+
+    return {"overview": overview, "mechanism": mechanism}
 
 
 # --- 5. claim -----------------------------------------------------------------------------------
