@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -433,3 +434,58 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
     """A small GRU Reber classifier and a batch of token ids, for `paperlab diagrams`."""
     torch.manual_seed(0)
     return reber_classifier("gru", hidden=8), (torch.randint(0, VOCAB, (2, 12)),), ["b t"]
+
+
+class GRUUpdate(nn.Module):
+    """The GRU's gating from the two pre-activations: r, z = σ(·), n = tanh(·_x + r ⊙ ·_h),
+    h′ = (1 − z) ⊙ n + z ⊙ h (parameter-free)."""
+
+    def forward(
+        self, gx: torch.Tensor, gh: torch.Tensor, h: torch.Tensor
+    ) -> torch.Tensor:  # (b, 3h), (b, 3h), (b, h)
+        xr, xz, xn = gx.chunk(3, -1)
+        hr, hz, hn = gh.chunk(3, -1)
+        r, z = torch.sigmoid(xr + hr), torch.sigmoid(xz + hz)
+        return (1 - z) * torch.tanh(xn + r * hn) + z * h
+
+
+class PrunedGRUStep(nn.Module):
+    """One step of a magnitude-pruned GRU layer, as drawn: the pre-activations (M_ih ⊙ W_ih) x + b_ih and
+    (M_hh ⊙ W_hh) h + b_hh with the 0/1 pruning masks as inputs (thesis ch. 4), then the GRU's gating
+    (:class:`GRUUpdate`). Shares the layer's unpruned weights (``weight_*_orig``); equals a step of the pruned layer."""
+
+    def __init__(self, gru: nn.GRU) -> None:
+        super().__init__()
+        self.w_ih, self.w_hh = gru.weight_ih_l0_orig, gru.weight_hh_l0_orig  # (3h, in), (3h, h)
+        self.b_ih, self.b_hh = gru.bias_ih_l0, gru.bias_hh_l0
+        self.update = GRUUpdate()
+
+    def forward(
+        self, x: torch.Tensor, h: torch.Tensor, mask_ih: torch.Tensor, mask_hh: torch.Tensor
+    ) -> torch.Tensor:  # (b, in), (b, h), masks of the weights' shapes
+        gx = x @ (self.w_ih * mask_ih).T + self.b_ih  # (b, 3h)
+        gh = h @ (self.w_hh * mask_hh).T + self.b_hh
+        return self.update(gx, gh, h)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (embedding → GRU → classifier, blocks) and the mechanism: one step of the GRU after global
+    magnitude pruning, its weights multiplied by the 0/1 masks."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        model, (tokens,), _ = diagram_example()
+        magnitude_prune(model, 0.8)  # the thesis' global rule at 80 % sparsity
+        rnn = model.rnn
+        with torch.no_grad():
+            x = model.embed(tokens)[:, 0]  # (b, embed): the first character
+        h = torch.randn(2, rnn.hidden_size, generator=torch.Generator().manual_seed(0))
+        masks = (rnn.weight_ih_l0_mask.clone(), rnn.weight_hh_l0_mask.clone())
+        return PrunedGRUStep(rnn), (x, h, *masks), ["b e", "b h", "g e", "g h"]
+
+    mechanism.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism}
