@@ -412,12 +412,35 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
 
 
 def diagram_views() -> dict:
-    """Overview: the learned maps and the random last-layer scale; parameter-free ops hidden."""
+    """Overview: the learned maps and the random last-layer scale, parameter-free ops hidden; mechanism: the
+    last layer, a dense readout multiplied by the random scale σ."""
 
     def overview():  # noqa: ANN202
         return diagram_example()
 
     overview.trace_options = {"hide_param_free": True}
-    return {"overview": overview}
+
+    def mechanism():  # noqa: ANN202
+        net, (x,), _ = diagram_example()
+        with torch.no_grad():  # the last hidden layer's output, (batch, width)
+            h = x
+            for w, b in zip(list(net.weights)[:-1], list(net.biases)[:-1], strict=True):
+                h = torch.relu(math.sqrt(net.weight_var / w.shape[1]) * h @ w.T + math.sqrt(net.bias_var) * b)
+        return ScaledReadout(net), (h,), ["b f"]
+
+    return {"overview": overview, "mechanism": mechanism}
 
 
+class ScaledReadout(nn.Module):
+    """The last Dense of a :class:`ScaleMixtureMLP` as drawn: σ·(√(weight_var/fan_in)·W h + √bias_var·b), with σ one
+    draw of √σ², σ² ~ InverseGamma(α, β) (paper eq. 6-7); shares the net's parameters and its σ."""
+
+    def __init__(self, net: ScaleMixtureMLP) -> None:
+        super().__init__()
+        self.w, self.b = net.weights[-1], net.biases[-1]
+        self.register_buffer("sigma", net.sigma)
+        self.weight_var, self.bias_var = net.weight_var, net.bias_var
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:  # (batch, width) -> (batch,)
+        out = math.sqrt(self.weight_var / self.w.shape[1]) * h @ self.w.T + math.sqrt(self.bias_var) * self.b
+        return (self.sigma * out)[..., 0]
