@@ -55,3 +55,15 @@ def test_training_lowers_the_bpr_loss():
     rec = sr.Recommender(data.n_users, data.n_items, dim=8, layers=1, model="sheaf")
     losses = sr.train_bpr(rec, data, steps=40, batch_size=64)
     assert np.mean(losses[-5:]) < np.mean(losses[:5])
+
+
+def test_dropping_w_leaves_plain_sheaf_diffusion():
+    data, ei, n = _graph()
+    rec = sr.Recommender(
+        data.n_users, data.n_items, dim=4, layers=1, model="sheaf (maps = 1)", sheaf_linear=False
+    )
+    x = rec.embedding.weight.detach().double()
+    lap = sr.sheaf_laplacian(ei, torch.ones(ei.shape[1], dtype=torch.float64), n)
+    with torch.no_grad():
+        out = rec.convs[0](x, ei)
+    assert torch.allclose(out, x - lap @ x, atol=1e-10)

@@ -169,11 +169,11 @@ class SheafLaplacian(nn.Module):
 class SheafConv(nn.Module):
     """One sheaf diffusion layer ``x ← x − α L_F(x) (W x)`` with restriction maps predicted per edge
     from ``[x_u ‖ x_v]`` (Linear(2d → 1), tanh). ``learn_maps=False`` fixes every map to 1 (the ablation:
-    L_F is then the normalised graph Laplacian)."""
+    L_F is then the normalised graph Laplacian); ``linear=False`` drops W (``x ← x − α L_F x``)."""
 
-    def __init__(self, dim: int, *, step: float = 1.0, learn_maps: bool = True) -> None:
+    def __init__(self, dim: int, *, step: float = 1.0, learn_maps: bool = True, linear: bool = True) -> None:
         super().__init__()
-        self.linear = nn.Linear(dim, dim)
+        self.linear = nn.Linear(dim, dim) if linear else nn.Identity()
         self.maps = RestrictionMaps(dim)
         self.laplacian = SheafLaplacian()
         self.step = step
@@ -224,10 +224,18 @@ class NGCFConv(MessagePassing):
 class Recommender(nn.Module):
     """User+item embedding table and L propagation layers over the user–item graph (the code's
     ``RecSysGNN``): ``sheaf`` (output: concatenation of the layers, as in the code), ``lightgcn``
-    (``LGConv``, mean of the layers), ``ngcf`` (concatenation, as in NGCF), ``mf`` (no layers)."""
+    (``LGConv``, mean of the layers), ``ngcf`` (concatenation, as in NGCF), ``mf`` (no layers).
+    ``sheaf_linear=False`` drops the sheaf layers' linear map W (an ablation, not in the paper)."""
 
     def __init__(
-        self, n_users: int, n_items: int, dim: int = 32, layers: int = 2, model: str = "sheaf"
+        self,
+        n_users: int,
+        n_items: int,
+        dim: int = 32,
+        layers: int = 2,
+        model: str = "sheaf",
+        *,
+        sheaf_linear: bool = True,
     ) -> None:
         super().__init__()
         if model not in MODELS:
@@ -236,7 +244,9 @@ class Recommender(nn.Module):
         self.embedding = nn.Embedding(n_users + n_items, dim)
         nn.init.normal_(self.embedding.weight, std=0.1)
         if model.startswith("sheaf"):
-            self.convs = nn.ModuleList(SheafConv(dim, learn_maps=model == "sheaf") for _ in range(layers))
+            self.convs = nn.ModuleList(
+                SheafConv(dim, learn_maps=model == "sheaf", linear=sheaf_linear) for _ in range(layers)
+            )
         elif model == "lightgcn":
             self.convs = nn.ModuleList(LGConv() for _ in range(layers))
         elif model == "ngcf":
@@ -334,11 +344,14 @@ def fit_and_score(
     layers: int = 2,
     steps: int = 300,
     lr: float = 5e-3,
+    sheaf_linear: bool = True,
     seed: int = 0,
 ) -> tuple[Recommender, dict[str, float], list[float]]:
     """Train one recommender with BPR and return it, its metrics and its loss curve."""
     torch.manual_seed(seed)
-    rec = Recommender(data.n_users, data.n_items, dim=dim, layers=layers, model=model)
+    rec = Recommender(
+        data.n_users, data.n_items, dim=dim, layers=layers, model=model, sheaf_linear=sheaf_linear
+    )
     losses = train_bpr(rec, data, steps=steps, lr=lr, seed=seed)
     with torch.no_grad():
         metrics = rank_metrics(rec.scores(data.edge_index), data)
