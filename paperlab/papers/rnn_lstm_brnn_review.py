@@ -24,10 +24,12 @@ unidirectional LSTM (no backward layer).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from torch import nn
 
 from paperlab.claims import Claim, Clause
 from paperlab.config import Config
@@ -277,3 +279,43 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
     """A small bidirectional LSTM tagger and a batch of token ids, for `paperlab diagrams`."""
     torch.manual_seed(0)
     return tagging_model("lstm", hidden=8, bidirectional=True), (torch.randint(0, K, (2, 10)),), ["b t"]
+
+
+class LSTMStep(nn.Module):
+    """One time step of an ``nn.LSTM`` layer (forward direction), as drawn: gates from the input and the previous
+    state, i, f, o = σ(·), g = tanh(·); the cell c_t = f ⊙ c_{t−1} + i ⊙ g carries memory additively (the constant
+    error carousel) and h_t = o ⊙ tanh(c_t). Shares the layer's weights; equals one step of the layer."""
+
+    def __init__(self, lstm: nn.LSTM) -> None:
+        super().__init__()
+        self.w_ih, self.w_hh = lstm.weight_ih_l0, lstm.weight_hh_l0  # (4h, in), (4h, h)
+        self.b_ih, self.b_hh = lstm.bias_ih_l0, lstm.bias_hh_l0
+
+    def forward(
+        self, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # (b, in), (b, h), (b, h)
+        z = x @ self.w_ih.T + self.b_ih + h @ self.w_hh.T + self.b_hh  # (b, 4h)
+        i, f, g, o = z.chunk(4, dim=-1)
+        c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+        return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (embedding → bidirectional LSTM → per-step head, blocks) and the mechanism: one LSTM step with
+    its input, forget and output gates and the additive cell update."""
+
+    def overview() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        model, (x,), _ = diagram_example()
+        with torch.no_grad():
+            e = model.embed(x)[:, 0]  # (b, embed): the first step's input
+        hidden = model.rnn.hidden_size
+        g = torch.Generator().manual_seed(0)
+        h, c = torch.randn(2, hidden, generator=g), torch.randn(2, hidden, generator=g)
+        return LSTMStep(model.rnn), (e, h, c), ["b e", "b h", "b h"]
+
+    return {"overview": overview, "mechanism": mechanism}
