@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -289,3 +290,52 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """A critical ReLU MLP (depth 3, width 16) on a batch of two 8-dimensional inputs."""
     torch.manual_seed(0)
     return RandomMLP(8, 16, 3, "relu", weight_var=2.0, bias_var=0.0), (torch.randn(2, 8),), ["b d"]
+
+
+class ReLUKernelLayer(nn.Module):
+    """One layer of the infinite-width kernel recursion for ReLU (PDLT §5, the arc-cosine kernel):
+    K′_ab = C_b + C_W/(2π) · √(K_aa K_bb) · (sin θ + (π − θ) cos θ), cos θ = K_ab / √(K_aa K_bb). Criticality is
+    C_W = 2, C_b = 0: the diagonal K_aa stays fixed from layer to layer (parameter-free)."""
+
+    def __init__(self, weight_var: float = 2.0, bias_var: float = 0.0) -> None:
+        super().__init__()
+        self.weight_var, self.bias_var = weight_var, bias_var
+        self.angle, self.j1 = KernelAngle(), ArcCosineJ1()
+
+    def forward(self, k: torch.Tensor) -> torch.Tensor:  # (n, n) kernel of n inputs
+        theta, norm = self.angle(k)
+        return self.bias_var + self.weight_var / (2 * math.pi) * norm * self.j1(theta)
+
+
+class KernelAngle(nn.Module):
+    """θ_ab = arccos(K_ab / √(K_aa K_bb)) and √(K_aa K_bb) (parameter-free)."""
+
+    def forward(self, k: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        d = k.diagonal().sqrt()
+        norm = d[:, None] * d[None, :]  # √(K_aa K_bb)
+        return torch.arccos((k / norm).clamp(-1.0, 1.0)), norm
+
+
+class ArcCosineJ1(nn.Module):
+    """J₁(θ) = sin θ + (π − θ) cos θ, the first arc-cosine kernel's angular factor (parameter-free)."""
+
+    def forward(self, theta: torch.Tensor) -> torch.Tensor:
+        return torch.sin(theta) + (math.pi - theta) * torch.cos(theta)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the critical ReLU MLP, repeated layers rolled) and the mechanism: one layer of the ReLU kernel
+    recursion K → K′ whose fixed points decide criticality."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        x = torch.randn(4, 8, generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+        return ReLUKernelLayer(2.0, 0.0), (x @ x.T / 8,), ["n m"]
+
+    mechanism.trace_options = {"depth": 0}
+
+    return {"overview": overview, "mechanism": mechanism}
