@@ -25,6 +25,7 @@ This module builds exactly that, with no autograd:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -554,3 +555,36 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """A 4 → 3 → 2 network of neuron systems and a batch of two inputs."""
     net = Network([4, 3, 2], seed=0)
     return net, (torch.randn(2, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(0)),), ["b d"]
+
+
+class NeuronUpdate(nn.Module):
+    """A neuron's update map as drawn (:meth:`Neuron.update`, functional): from its input x and the feedback δ on
+    its output wire, g = δ ⊙ φ′(w·x + b); it sends g wᵀ upstream and moves its state to w − lr gᵀx, b − lr Σg.
+    Shares the neuron's state (tanh neurons)."""
+
+    def __init__(self, neuron: Neuron, lr: float = 0.1) -> None:
+        super().__init__()
+        self.w, self.b, self.lr = neuron.w, neuron.b, lr
+
+    def forward(self, x: torch.Tensor, feedback: torch.Tensor) -> tuple[torch.Tensor, ...]:  # (B, n_in), (B,)
+        y = torch.tanh(x @ self.w + self.b)
+        g = feedback * (1 - y * y)  # ∂L/∂z = δ (1 − y²)
+        upstream = g[:, None] * self.w
+        return upstream, self.w - self.lr * (g @ x), self.b - self.lr * g.sum()
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the network's layers of neuron systems) and the mechanism: one neuron's feedback update
+    (the backward message it sends and its new state)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 1}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        net, (x,), _ = diagram_example()
+        feedback = torch.randn(2, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+        return NeuronUpdate(net.layers[0].neurons[0]), (x, feedback), ["b d", "b"]
+
+    return {"overview": overview, "mechanism": mechanism}
