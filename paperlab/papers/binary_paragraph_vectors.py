@@ -20,6 +20,7 @@ the sense prior of each word to keep all senses in use.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -32,6 +33,16 @@ from paperlab.train import batches, fit
 
 
 # 1. models ----------------------------------------------------------------------------------------
+class BinaryCode(nn.Module):
+    """The binary code layer as drawn (paper §3, Fig. 1): s = σ(e) of the document's embedding e, rounded to
+    {0, 1} in the forward pass while the gradient passes straight through, s + (round(s) − s).detach()
+    (used by :meth:`BinaryPVDBOW.code`). Parameter-free."""
+
+    def forward(self, e: torch.Tensor) -> torch.Tensor:  # (batch, bits)
+        s = torch.sigmoid(e)
+        return s + (torch.round(s) - s).detach()
+
+
 class BinaryPVDBOW(nn.Module):
     """Document code layer (sigmoid, straight-through rounding) -> softmax over the vocabulary."""
 
@@ -43,14 +54,12 @@ class BinaryPVDBOW(nn.Module):
         self.doc = nn.Embedding(n_docs, bits)
         nn.init.normal_(self.doc.weight, std=0.1)
         self.out = nn.Linear(bits, vocab)
+        self.binarize = BinaryCode()  # parameter-free
 
     def code(self, docs: torch.Tensor) -> torch.Tensor:
         """``(batch, bits)``: rounded sigmoid bits (straight-through) or the real vectors."""
         e = self.doc(docs)
-        if not self.binary:
-            return e
-        s = torch.sigmoid(e)
-        return s + (torch.round(s) - s).detach()
+        return self.binarize(e) if self.binary else e
 
     def forward(self, docs: torch.Tensor) -> torch.Tensor:
         return self.out(self.code(docs))  # word logits (batch, vocab)
@@ -438,3 +447,21 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small instance of the main model and an input, for `paperlab diagrams`."""
     return BinaryPVDBOW(n_docs=20, vocab=50, bits=8), (torch.arange(4),), ["b"]
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (document embedding → code → softmax over words, blocks) and the mechanism: the
+    straight-through binary code layer."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        net, (docs,), _ = diagram_example()
+        with torch.no_grad():
+            e = net.doc(docs)  # (batch, bits)
+        return BinaryCode(), (e,), ["b k"]
+
+    return {"overview": overview, "mechanism": mechanism}
