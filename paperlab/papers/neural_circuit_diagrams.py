@@ -382,12 +382,18 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
 
 
 def diagram_views() -> dict:
-    """Overview: the model with its modules drawn one level deep."""
+    """Overview: the model with its modules drawn one level deep; mechanism: the multi-head attention of a block,
+    every einsum drawn as Abbott draws it (Fig. 21)."""
 
     def overview():  # noqa: ANN202
         return diagram_example()
 
     overview.trace_options = {"depth": 1}
-    return {"overview": overview}
 
+    def mechanism():  # noqa: ANN202
+        from paperlab.diagrams.build import submodule_example
 
+        model, inputs, _ = diagram_example()
+        return submodule_example(model, inputs, "blocks.0.attn", ["b y m", "b x m"])
+
+    return {"overview": overview, "mechanism": mechanism}
