@@ -328,12 +328,40 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
 
 
 def diagram_views() -> dict:
-    """Overview: the learned maps of the small CNN (conv1, conv2, fc, out); ReLU, pooling and reshapes hidden."""
+    """Overview: the learned maps of the small CNN (conv1, conv2, fc, out), ReLU, pooling and reshapes hidden;
+    mechanism: the unit-by-unit correlation matrix between two nets' activations, which the matchings read."""
 
     def overview():  # noqa: ANN202
         return diagram_example()
 
     overview.trace_options = {"hide_param_free": True}
-    return {"overview": overview}
+
+    def mechanism():  # noqa: ANN202
+        net_a, net_b = SmallCNN(), SmallCNN()
+        x = torch.rand(32, 1, 8, 8, generator=torch.Generator().manual_seed(0))
+        a, b = activations(net_a, x)["fc"], activations(net_b, x)["fc"]  # (samples, 64) each
+        return UnitCorrelation(), (torch.from_numpy(a), torch.from_numpy(b)), ["n i", "n j"]
+
+    mechanism.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism}
 
 
+class Standardize(nn.Module):
+    """Zero mean, unit variance per unit over the samples; a dead (constant) unit becomes all zeros."""
+
+    def forward(self, acts: torch.Tensor) -> torch.Tensor:  # (samples, units)
+        sd = acts.std(0, unbiased=False)
+        return (acts - acts.mean(0)) / torch.where(sd > 1e-12, sd, torch.full_like(sd, float("inf")))
+
+
+class UnitCorrelation(nn.Module):
+    """The paper's measurement (Sec. 2): C[i, j], the Pearson correlation of unit i of net 1 with unit j of net 2
+    over the same inputs, C = ẑ₁ᵀ ẑ₂ / n (:func:`paperlab.align.matching.correlation_matrix`, as drawn);
+    the one-to-one matching then pairs units by C."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.standardize_1, self.standardize_2 = Standardize(), Standardize()
+
+    def forward(self, acts_1: torch.Tensor, acts_2: torch.Tensor) -> torch.Tensor:  # (n, i), (n, j) -> (i, j)
+        return self.standardize_1(acts_1).T @ self.standardize_2(acts_2) / acts_1.shape[0]
