@@ -335,7 +335,38 @@ def diagram_views() -> dict:
         return diagram_example()
 
     overview.trace_options = {"depth": 0}
-    return {"overview": overview}
+
+    def mechanism():  # noqa: ANN202
+        model, (x,), _ = diagram_example()
+        with torch.no_grad():
+            h = model.encoder(x)  # (b, T, d)
+            targets = torch.randint(
+                0, model.vocab, (*x.shape, model.n_future), generator=torch.Generator().manual_seed(0)
+            )
+            prev = model.encoder.tok(targets[..., :-1])  # (b, T, N-1, d): the embedded true future tokens
+        return FutureTokenHead(model), (h, prev), ["b t d", "b t n d"]
+
+    mechanism.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism}
+
+
+class FutureTokenHead(nn.Module):
+    """FTP's training path after the encoder, as drawn (:meth:`FTP.future_logits`): each h_t is expanded linearly
+    into a pseudo-sequence P_t of L vectors, and a small Transformer decoder, attending to P_t, predicts the next
+    N tokens teacher-forced (BOS, then the embedded true tokens ``prev``). Shares the model's parameters."""
+
+    def __init__(self, model: FTP) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, h: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:  # (b, T, d), (b, T, N-1, d)
+        m = self.model
+        b, T, _ = h.shape
+        memory = m.expand(h).view(b * T, m.pseudo_len, m.d)  # (b*T, L, d)
+        prev = prev.reshape(b * T, m.n_future - 1, m.d)  # (b*T, N-1, d)
+        dec_in = torch.cat([m.bos.expand(b * T, 1, -1), prev], 1) + m.dec_pos  # (b*T, N, d)
+        out = m.decoder(dec_in, memory, tgt_mask=_causal_mask(m.n_future), tgt_is_causal=True)
+        return m.head(out).view(b, T, m.n_future, m.vocab)
 
 
 # ---- the claim ----------------------------------------------------------------------------------
