@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -293,6 +294,40 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     with their step sizes ρ_t into 10 outputs (the merged network is the same function)."""
     torch.manual_seed(0)
     return StagedEnsemble(64, 5, 10, n_stages=3), (torch.randn(2, 64),), ["b d"]
+
+
+class BoostingStep(nn.Module):
+    """One boosting stage of Algorithm 1 (classification), as drawn: the pseudo-residuals
+    r = y − softmax(F_{t−1}(x)) that the new stage h_t is fitted to, and the update F_t = F_{t−1} + ρ_t h_t(x)."""
+
+    def __init__(self, d_in: int, units: int, n_out: int, rho: float = 1.0) -> None:
+        super().__init__()
+        self.stage = Stage(d_in, units, n_out)
+        self.register_buffer("rho", torch.tensor(float(rho)))  # ρ_t, the Newton step
+
+    def forward(
+        self, x: torch.Tensor, f_prev: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:  # (batch, d_in), (batch, n_out), one-hot (batch, n_out)
+        residuals = _residuals("classification", y, f_prev)  # the target of the stage's fit
+        return f_prev + self.rho * self.stage(x), residuals
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (three stages as blocks, summed with their steps ρ_t) and the mechanism: one boosting
+    stage, pseudo-residuals y − softmax(F_{t−1}) and the update F_t = F_{t−1} + ρ_t h_t(x) (paper §3, Alg. 1)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        torch.manual_seed(0)
+        y = F.one_hot(torch.tensor([3, 7]), 10).float()
+        return BoostingStep(64, 5, 10), (torch.randn(2, 64), torch.randn(2, 10), y), ["b d", "b k", "b k"]
+
+    mechanism.trace_options = {"depth": 1}
+    return {"overview": overview, "mechanism": mechanism}
 
 
 # --- 5. the claim ------------------------------------------------------------------------------------
