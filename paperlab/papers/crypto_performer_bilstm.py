@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,7 +30,13 @@ from torch import nn
 from paperlab.claims import Claim, Clause
 from paperlab.config import Config, current
 from paperlab.data.sequences import synthetic_ohlcv
-from paperlab.nn.performer import MultiHeadAttention, favor_attention, orthogonal_gaussian, softmax_attention
+from paperlab.nn.performer import (
+    MultiHeadAttention,
+    favor_attention,
+    orthogonal_gaussian,
+    positive_features,
+    softmax_attention,
+)
 from paperlab.train import History, batches, fit
 
 # ---- technical indicators (numpy, causal: bar t uses bars <= t) -------------------------------
@@ -127,6 +134,7 @@ class _Encoder(nn.Module):
         self.norm1 = nn.ModuleList([nn.LayerNorm(d) for _ in range(layers)])
         self.norm2 = nn.ModuleList([nn.LayerNorm(d) for _ in range(layers)])
         self.head = nn.Linear(d, 1)
+        self.block = EncoderBlock()  # parameter-free: groups one layer's modules above for the diagrams
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         return self.inp(x) + self.pos[-x.shape[1] :]  # (b, L, d)
@@ -134,9 +142,19 @@ class _Encoder(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = self.embed(x)
         for attn, ffn, n1, n2 in zip(self.attn, self.ffn, self.norm1, self.norm2, strict=True):
-            h = n1(h + attn(h))
-            h = n2(h + ffn(h))
+            h = self.block(h, attn, ffn, n1, n2)
         return self.head(h[:, -1]).squeeze(-1)  # (b,)
+
+
+class EncoderBlock(nn.Module):
+    """One post-norm layer, ``h ← n₂(h' + ffn(h'))`` with ``h' = n₁(h + attn(h))`` (parameter-free: the layer's
+    modules are the encoder's and come in as arguments)."""
+
+    def forward(
+        self, h: torch.Tensor, attn: nn.Module, ffn: nn.Module, n1: nn.Module, n2: nn.Module
+    ) -> torch.Tensor:
+        h = n1(h + attn(h))
+        return n2(h + ffn(h))
 
 
 class BiLSTMFeedForward(nn.Module):
@@ -189,6 +207,34 @@ class SoftmaxTransformer(_Encoder):
             lambda: MultiHeadAttention(d, heads, kind="softmax"),
             lambda: nn.Sequential(nn.Linear(d, 2 * d), nn.GELU(), nn.Linear(2 * d, d)),
         )
+
+
+class PositiveFeatures(nn.Module):
+    """FAVOR+'s positive random feature map φ(x) = exp(ωᵀx − ‖x‖²/2)/√m (Choromanski et al. 2021, eq. 7 with
+    h(x) = exp(−‖x‖²/2); :func:`paperlab.nn.performer.positive_features`), parameter-free: ω is the attention's buffer."""
+
+    def __init__(self, is_query: bool) -> None:
+        super().__init__()
+        self.is_query = is_query
+
+    def forward(self, x: torch.Tensor, omega: torch.Tensor) -> torch.Tensor:  # (..., L, d) -> (..., L, m)
+        return positive_features(x, omega, is_query=self.is_query)
+
+
+class FavorAttention(nn.Module):
+    """Bidirectional FAVOR+ attention D⁻¹(φ(Q)(φ(K)ᵀV)), D = diag(φ(Q)(φ(K)ᵀ1)) (:func:`favor_attention`, as drawn)."""
+
+    def __init__(self, omega: torch.Tensor) -> None:
+        super().__init__()
+        self.register_buffer("omega", omega)  # (m, d_head) orthogonal random features
+        self.phi_q, self.phi_k = PositiveFeatures(is_query=True), PositiveFeatures(is_query=False)
+
+    def forward(self, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor) -> torch.Tensor:  # (b, h, L, d_head)
+        scale = q.shape[-1] ** -0.25
+        qf, kf = self.phi_q(q * scale, self.omega), self.phi_k(k * scale, self.omega)  # (b, h, L, m)
+        kv = kf.transpose(-2, -1) @ v  # (b, h, m, d_head)
+        norm = qf @ kf.sum(-2, keepdim=True).transpose(-2, -1)  # (b, h, L, 1)
+        return (qf @ kv) / norm
 
 
 class LSTMRegressor(nn.Module):
@@ -509,3 +555,34 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
         (torch.randn(2, 8, len(FEATURES)),),
         ["b t f"],
     )
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (input projection + positions, the encoder layer as one block, last-token head), the
+    mechanism (FAVOR+'s positive random feature map φ) and FAVOR+ attention built from it (linear in L)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def _qkv() -> tuple[MultiHeadAttention, tuple[torch.Tensor, ...]]:
+        model, (x,), _ = diagram_example()
+        attn = model.attn[0]
+        with torch.no_grad():
+            return attn, attn.heads_qkv(model.embed(x))  # (b, heads, L, d_head) each
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        attn, (q, _, _) = _qkv()
+        return (
+            PositiveFeatures(is_query=True),
+            (q * q.shape[-1] ** -0.25, attn.omega.clone()),
+            ["b h t e", "m e"],
+        )
+
+    def favor() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        attn, qkv = _qkv()
+        return FavorAttention(attn.omega.clone()), qkv, ["b h t e"] * 3
+
+    favor.trace_options = {"depth": 0}
+    return {"overview": overview, "mechanism": mechanism, "favor": favor}
