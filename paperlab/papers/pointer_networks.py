@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -473,3 +474,40 @@ def diagram_example() -> tuple[torch.nn.Module, tuple[torch.Tensor, ...], list[s
     torch.manual_seed(0)
     pts, hull = convex_hull_data(2, 6, seed=0)
     return PointerNet(hidden=16), (pts, hull_targets(hull)), ["b n xy", "b l"]
+
+
+class PointerAttention(nn.Module):
+    """Ptr-Net's output layer as drawn (paper Eq. 3): u_j^i = vᵀ tanh(W₁ e_j + W₂ d_i) for every encoder state e_j
+    and decoder state d_i, and p(C_i | ·) = softmax_j(u^i): the attention over the inputs *is* the output.
+    Shares the net's W₁, W₂, v."""
+
+    def __init__(self, net: PointerNet) -> None:
+        super().__init__()
+        self.W1, self.W2, self.v = net.W1, net.W2, net.v
+
+    def forward(
+        self, mem: torch.Tensor, dec: torch.Tensor
+    ) -> torch.Tensor:  # (b, P, h), (b, L, h) -> (b, L, P)
+        u = self.v(torch.tanh(self.W1(mem)[:, None] + self.W2(dec)[:, :, None])).squeeze(-1)
+        return u.softmax(-1)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (embedding, LSTM encoder and decoder, pointer scores as blocks) and the mechanism: the pointer
+    attention softmax_j vᵀ tanh(W₁ e_j + W₂ d_i) over the input positions (paper Eq. 3)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        net, (pts, targets), _ = diagram_example()
+        with torch.no_grad():
+            mem, _, state = net.encode(pts)  # (b, P, h) with the EOS key first
+            dec, _ = net.decoder(
+                net.start.expand(pts.shape[0], 3, -1), state
+            )  # three decoder steps (b, 3, h)
+        return PointerAttention(net), (mem, dec), ["b p h", "b l h"]
+
+    return {"overview": overview, "mechanism": mechanism}
