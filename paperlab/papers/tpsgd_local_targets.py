@@ -26,6 +26,7 @@ for backward (:class:`ActivationMemory`; the input batch, the labels and the wei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -455,3 +456,38 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """The 64-16-16-10 tanh MLP that tpSGD trains layer by layer."""
     return build("mlp", (16, 16)), (torch.randn(2, 64),), ["b d"]
+
+
+class LocalLayerLoss(nn.Module):
+    """One hidden layer trained by tpSGD, as drawn: y_i = tanh(W_i y_{i−1}) from its (detached) input and the
+    local loss J_i = ‖P_i y* − y_i‖² against the fixed random projection of the one-hot label (paper eq.;
+    :func:`local_loss`). Shares the layer's weights; P_i is a buffer."""
+
+    def __init__(self, layer: nn.Linear, target: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("P", target)  # (width, n_classes)
+
+    def forward(self, y_prev: torch.Tensor, onehot: torch.Tensor) -> torch.Tensor:  # (b, d), (b, classes)
+        out = torch.tanh(self.layer(y_prev.detach()))
+        return local_loss(out, onehot @ self.P.T)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the 64-16-16-10 tanh MLP) and the mechanism: one layer's local target loss
+    ‖P_i y* − tanh(W_i y_{i−1})‖² (no gradient leaves the layer)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        model, (x,), _ = diagram_example()
+        target = projections([m.out_features for m in model.hidden])[1]
+        with torch.no_grad():
+            y1 = torch.tanh(model.hidden[0](x))  # (b, 16): layer 1's output, the input of layer 2
+        onehot = F.one_hot(torch.tensor([3, 7]), 10).float()
+        return LocalLayerLoss(model.hidden[1], target), (y1, onehot), ["b d", "b k"]
+
+    return {"overview": overview, "mechanism": mechanism}
