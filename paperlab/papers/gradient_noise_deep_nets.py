@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -266,3 +267,32 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """The 20-layer, 50-unit ReLU network (He init so the diagram shows a live network)."""
     torch.manual_seed(0)
     return DeepMLP(init="good"), (torch.randn(2, 64),), ["b d"]
+
+
+class NoisyUpdate(nn.Module):
+    """One step of :class:`NoisySGD` on one weight, as drawn (paper Eq. 1): W ← W − lr·(g + σ_t ε), ε ~ N(0, I),
+    σ_t = √(η / (1 + t)^γ); the noise ε is an input so that the diagram shows where it enters (parameter-free)."""
+
+    def __init__(self, lr: float, eta: float, gamma: float = 0.55, step: int = 0) -> None:
+        super().__init__()
+        self.lr, self.std = lr, float(noise_std(step, eta, gamma))
+
+    def forward(self, w: torch.Tensor, grad: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+        return w - self.lr * (grad + eps * self.std)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the 20-layer ReLU MLP, repeated layers rolled) and the mechanism: the annealed gradient-noise
+    update of one weight matrix (paper Eq. 1), drawn at step t = 100 with lr = 0.05, η = 0.3, γ = 0.55."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        g = torch.Generator().manual_seed(0)
+        w, grad, eps = (torch.randn(50, 50, generator=g) for _ in range(3))
+        return NoisyUpdate(lr=0.05, eta=0.3, gamma=0.55, step=100), (w, grad, eps), ["o i"] * 3
+
+    return {"overview": overview, "mechanism": mechanism}
