@@ -22,9 +22,6 @@ NOT_BOXES = {"input", "output", "copy"}
 
 # stem -> (natural width in pt, boxes), measured on the committed diagrams (graphviz 2.43 layout)
 PENDING: dict[str, tuple[float, int]] = {
-    "11_mossformer2_separation": (8259, 113),
-    "13_wide_deep_ntk_classification": (1542, 19),
-    "31_crypto_performer_bilstm": (2666, 40),
     "canonical_residual_block": (1153, 11),
     "canonical_transformer_block": (1259, 15),
     "canonical_unet_skip": (1801, 13),
