@@ -324,12 +324,31 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
 
 
 def diagram_views() -> dict:
-    """Overview: encoder, prototype distances and the last layer as boxes (the decoder is the training-only reconstruction path)."""
+    """Overview: encoder, prototype distances and the last layer as boxes (the decoder is the training-only
+    reconstruction path); mechanism: the prototype layer, squared distances to the prototypes → last layer."""
 
     def overview():  # noqa: ANN202
         return diagram_example()
 
     overview.trace_options = {"depth": 0}
-    return {"overview": overview}
+
+    def mechanism():  # noqa: ANN202
+        net, (x,), _ = diagram_example()
+        with torch.no_grad():
+            z = net.encode(x)  # (batch, 40)
+        return PrototypeHead(net), (z,), ["b d"]
+
+    return {"overview": overview, "mechanism": mechanism}
 
 
+class PrototypeHead(nn.Module):
+    """The prototype layer and the last layer of a :class:`PrototypeNet`, as drawn: squared distances
+    ‖z − p_j‖² from the encoding to each prototype p_j, then a linear map to class logits (paper §2.1).
+    Shares the net's parameters."""
+
+    def __init__(self, net: PrototypeNet) -> None:
+        super().__init__()
+        self.prototypes, self.last = net.prototypes, net.last
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:  # (batch, dim) -> (batch, n_classes)
+        return self.last((z.unsqueeze(1) - self.prototypes.unsqueeze(0)).pow(2).sum(-1))
