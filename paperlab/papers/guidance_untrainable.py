@@ -17,6 +17,7 @@ computed on each minibatch (the repository's ``rep_similarity_loss`` with ``rep_
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -355,3 +356,50 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small instance of the main model and an input, for `paperlab diagrams`."""
     return DeepFCN(in_dim=256, width=32, depth=8), (torch.zeros(2, 1, 16, 16),), ["b c h w"]
+
+
+class CentredGram(nn.Module):
+    """K = X_c X_cᵀ, the (batch, batch) Gram matrix of the centred activations (parameter-free)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:  # (b, f) -> (b, b)
+        x = x - x.mean(0, keepdim=True)
+        return x @ x.T
+
+
+class GuidanceTerm(nn.Module):
+    """One term of the guidance loss (:func:`guidance_loss`), as drawn: 1 − CKA(T, G) between a target layer's
+    activations T and its paired guide layer's G over a batch, linear CKA = ⟨K_T, K_G⟩ / (‖K_T‖ ‖K_G‖) of the
+    centred Gram matrices (the Gram form of :func:`paperlab.align.cka.linear_cka_torch`, equal up to rounding);
+    the guide gets no gradient (parameter-free)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.gram_target, self.gram_guide = CentredGram(), CentredGram()
+
+    def forward(self, target_acts: torch.Tensor, guide_acts: torch.Tensor) -> torch.Tensor:  # (b, ·) each
+        kt, kg = self.gram_target(target_acts), self.gram_guide(guide_acts.detach())
+        cka = (kt * kg).sum() / (kt.pow(2).sum().sqrt() * kg.pow(2).sum().sqrt() + 1e-8)
+        return -cka + 1  # 1 − CKA
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the deep fully connected target net, repeated layers rolled) and the mechanism: one
+    representational-similarity guidance term 1 − CKA(target layer, guide layer)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    overview.trace_options = {"depth": 0}
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        target, (x,), _ = diagram_example()
+        torch.manual_seed(0)
+        x = torch.rand(8, 1, 16, 16)
+        with torch.no_grad():
+            t, g = target.hidden(x), GuideCNN().hidden(x)
+        j = layer_mapping(len(g), len(t))[1]  # the target layer paired with the guide's second layer
+        return GuidanceTerm(), (t[j], g[1].flatten(1)), ["b f", "b g"]
+
+    mechanism.trace_options = {"depth": 0}
+
+    return {"overview": overview, "mechanism": mechanism}
