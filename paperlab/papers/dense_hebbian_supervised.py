@@ -21,6 +21,7 @@ probability 1 / (1 + exp(ΔHᵢ / T)); at T = 0 it flips iff ΔHᵢ < 0.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -288,3 +289,33 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     net = build_network(eta, 0.6, 3)
     sigma = torch.where(torch.rand(2, 16, generator=torch.Generator().manual_seed(1)) < 0.5, 1.0, -1.0)
     return net, (sigma.to(torch.float64),), ["b n"]
+
+
+class SupervisedFields(nn.Module):
+    """The supervised dense Hebbian network as drawn (paper eq. 2.4): the memories are the class averages of the
+    examples, ξ̂ᵘ = (1/(rM)) Σ_a ηᵘᵃ, and the local fields on a state σ are h = (n^(P−1)) ξ̂ with overlaps
+    n_μ = ξ̂ᵘ·σ / N (what :func:`build_network` and :meth:`DenseHebbianNetwork.forward` compute; parameter-free)."""
+
+    def __init__(self, r: float, p: int) -> None:
+        super().__init__()
+        self.r, self.p = r, p
+
+    def forward(self, examples: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:  # (K, M, N), (B, N)
+        memories = examples.mean(1) / self.r  # (K, N) ξ̂
+        n = sigma @ memories.T / memories.shape[1]  # (B, K) overlaps
+        return n ** (self.p - 1) @ memories  # (B, N)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the P = 3 network's local fields from its stored memories) and the mechanism: the supervised
+    memories (class averages of the examples) feeding the P-body fields."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        _, eta = make_examples(16, 3, 5, 0.6, seed=0)  # (K, M, N)
+        net, (sigma,), _ = diagram_example()
+        return SupervisedFields(0.6, 3), (eta.to(torch.float64), sigma), ["k a n", "b n"]
+
+    return {"overview": overview, "mechanism": mechanism}
