@@ -22,6 +22,7 @@ slices of the response's Fréchet mean.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -259,3 +260,32 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A small instance of the main model and an input, for `paperlab diagrams`."""
     return FCCovNet(10, 1, 16), (torch.zeros(4, 10),), ["b p"]
+
+
+class FCCovMeasure(nn.Module):
+    """The sample FCCov as drawn (:func:`fccov`): centre f, sort it by distance to each centre Y_j, prefix sums
+    over the radii, squared norm averaged (parameter-free)."""
+
+    def forward(self, f: torch.Tensor, dist: torch.Tensor) -> torch.Tensor:  # (n, d), (n, n)
+        return fccov(f, dist)
+
+
+def diagram_views() -> dict[str, Any]:
+    """The overview (the FNN f: R^p → R^d) and the mechanism: the sample FCCov of the net's output f(X) and the
+    responses' distance matrix (the quantity FCCov-Net maximises)."""
+
+    def overview() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        return diagram_example()
+
+    def mechanism() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+        g = torch.Generator().manual_seed(0)
+        x, y = (
+            torch.randn(6, 10, generator=g),
+            torch.randn(6, 20, generator=g).sort(1).values,
+        )  # quantile functions
+        with torch.no_grad():
+            f = FCCovNet(10, 1, 16)(x)  # (n, d) the representation
+        return FCCovMeasure(), (f, wasserstein_dist(y)), ["n d", "n m"]
+
+    mechanism.trace_options = {"show_plumbing": True}  # the sort by distance is the measure's core
+    return {"overview": overview, "mechanism": mechanism}
