@@ -348,8 +348,7 @@ CLAIM = Claim(
             "AULC minus random sampling's, in accuracy points (mean over repeats)",
             ">=",
             2.0,
-            kind="reported",
-        ),
+        ),  # evidence: the paper's mechanism; stated, not asserted, while the claim is not reproduced
         Clause(
             "final_acc", "test accuracy after the last round (mean over repeats)", ">=", 0.6, kind="sanity"
         ),
