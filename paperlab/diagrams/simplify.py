@@ -206,6 +206,36 @@ def _ext(nodes: list[Node], idx: list[int], cons: dict[int, list[int]]) -> tuple
     return used_out, reads
 
 
+def _feeds_next(
+    nodes: list[Node], prev: list[int], cur: list[int], cons: dict[int, list[int]], first_reads: set[int]
+) -> bool:
+    """Whether unit ``cur`` repeats unit ``prev`` as a chain: prev's results go only to cur (or stay
+    inside prev), and cur reads only prev's results or what the first unit read from outside."""
+    prev_out, _ = _ext(nodes, prev, cons)
+    _, cur_reads = _ext(nodes, cur, cons)
+    allowed = set(prev) | set(cur)
+    if any(u not in allowed for tid in prev_out for u in cons.get(tid, [])):
+        return False
+    return cur_reads <= set(prev_out) | first_reads
+
+
+def _fold_run(
+    nodes: list[Node], first: list[int], last: list[int], drop: set[int], cons: dict[int, list[int]]
+) -> bool:
+    """Keep the first unit of a run, drop the rest (``drop``, all after ``first``): what read the last
+    unit's results reads the first unit's instead. False (nothing changed) if their results differ."""
+    last_out, _ = _ext(nodes, last, cons)
+    first_out, _ = _ext(nodes, first, cons)
+    if len(first_out) != len(last_out):
+        return False
+    by_id = {t.id: t for k in first for t in nodes[k].outputs}
+    sub = {a: by_id[b] for a, b in zip(last_out, first_out, strict=True)}
+    for n in nodes:
+        n.inputs = [sub[t.origin.id] if t.origin.id in sub else t for t in n.inputs]
+    nodes[:] = [n for k, n in enumerate(nodes) if k not in drop]
+    return True
+
+
 def _roll_once(nodes: list[Node], repeats: dict[Scope, int]) -> bool:
     cons = _consumers(nodes)
     for parent, units in sorted(_units(nodes).items(), key=lambda kv: len(kv[0])):
@@ -222,29 +252,16 @@ def _roll_once(nodes: list[Node], repeats: dict[Scope, int]) -> bool:
                     break
                 if _signature(nodes, cur, level) != sig:
                     break
-                prev_out, _ = _ext(nodes, prev, cons)
-                _, cur_reads = _ext(nodes, cur, cons)
-                allowed = set(prev) | set(cur)
-                if any(u not in allowed for tid in prev_out for u in cons.get(tid, [])):
-                    break
-                if not cur_reads <= set(prev_out) | first_reads:
+                if not _feeds_next(nodes, prev, cur, cons, first_reads):
                     break
                 j += 1
             if j - i > 1:
-                last_out, _ = _ext(nodes, units[j - 1][1], cons)
-                first_made = [t for k in first for t in nodes[k].outputs]
-                prev_out, _ = _ext(nodes, first, cons)
-                if len(prev_out) == len(last_out):
-                    by_id = {t.id: t for t in first_made}
-                    sub = {a: by_id[b] for a, b in zip(last_out, prev_out, strict=True)}
-                    drop = {k for _, idx in units[i + 1 : j] for k in idx}
+                drop = {k for _, idx in units[i + 1 : j] for k in idx}
+                if _fold_run(nodes, first, units[j - 1][1], drop, cons):
                     n_rep = j - i
                     for k in first:
                         nodes[k].repeat *= n_rep
                     repeats[first_scope] = repeats.get(first_scope, 1) * n_rep
-                    for n in nodes:
-                        n.inputs = [sub[t.origin.id] if t.origin.id in sub else t for t in n.inputs]
-                    nodes[:] = [n for k, n in enumerate(nodes) if k not in drop]
                     return True
             i = max(j, i + 1)
     return False
@@ -282,21 +299,12 @@ def _roll_flat_once(nodes: list[Node], repeats: dict[Scope, int], counter: list[
                 cur = list(range(i + j * period, i + (j + 1) * period))
                 if [sigs[k] for k in cur] != [sigs[k] for k in unit0]:
                     break
-                prev_out, _ = _ext(nodes, prev, cons)
-                _, cur_reads = _ext(nodes, cur, cons)
-                allowed = set(prev) | set(cur)
-                if any(u not in allowed for tid in prev_out for u in cons.get(tid, [])):
-                    break
-                if not cur_reads <= set(prev_out) | first_reads:
+                if not _feeds_next(nodes, prev, cur, cons, first_reads):
                     break
                 j += 1
             if j >= 2:
                 last = list(range(i + (j - 1) * period, i + j * period))
-                last_out, _ = _ext(nodes, last, cons)
-                first_out, _ = _ext(nodes, unit0, cons)
-                if len(first_out) == len(last_out):
-                    by_id = {t.id: t for k in unit0 for t in nodes[k].outputs}
-                    sub = {a: by_id[b] for a, b in zip(last_out, first_out, strict=True)}
+                if _fold_run(nodes, unit0, last, set(range(i + period, i + j * period)), cons):
                     counter[0] += 1
                     common = _full_scope(nodes[unit0[0]])
                     for k in unit0:
@@ -314,10 +322,6 @@ def _roll_flat_once(nodes: list[Node], repeats: dict[Scope, int], counter: list[
                         nodes[k].scope = sc[:depth] + (frame,) + sc[depth:]
                         nodes[k].repeat *= j
                     repeats[frame] = j
-                    drop = set(range(i + period, i + j * period))
-                    for n in nodes:
-                        n.inputs = [sub[t.origin.id] if t.origin.id in sub else t for t in n.inputs]
-                    nodes[:] = [n for k, n in enumerate(nodes) if k not in drop]
                     return True
             i += 1
     return False
