@@ -71,14 +71,25 @@ def _out_axes(tr: Tracer, feats: list[Tensor], out: torch.Tensor) -> list[Axis]:
     return axes
 
 
-def aggregation(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str, Any], out: Any) -> None:
-    """One box for ``propagate``: an aggregation over the neighbours j of each node i."""
+def _operands(
+    tr: Tracer, edge_index: Any, kwargs: dict[str, Any], out: Any
+) -> tuple[list[torch.Tensor], list[Tensor], list[Tensor]] | None:
+    """(torch outputs, traced feature inputs, box inputs = features + adjacency), or None if nothing to draw."""
     outs = _tensors(out)
     if not outs:
-        return
+        return None
     feats, adj = _inputs(tr, edge_index, kwargs)
     if not feats and adj is None:
+        return None
+    return outs, feats, feats + ([adj] if adj is not None else [])
+
+
+def aggregation(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str, Any], out: Any) -> None:
+    """One box for ``propagate``: an aggregation over the neighbours j of each node i."""
+    found = _operands(tr, edge_index, kwargs, out)
+    if found is None:
         return
+    outs, feats, inputs = found
     o = outs[0]
     aggr = getattr(module, "aggr", "add")
     symbol = _AGGR.get(aggr, str(aggr)) if isinstance(aggr, str) else type(aggr).__name__
@@ -86,7 +97,6 @@ def aggregation(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str
         int(edge_index.shape[-1]) if isinstance(edge_index, torch.Tensor) and edge_index.dim() == 2 else 0
     )
     width = prod(o.shape[1:]) if o.dim() > 1 else 1
-    inputs = feats + ([adj] if adj is not None else [])
     axes = _out_axes(tr, feats, o)
     tr.node(
         "contraction",
@@ -103,12 +113,10 @@ def aggregation(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str
 
 def edge_update(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str, Any], out: Any) -> None:
     """One box for ``edge_updater`` (e.g. GAT's α_ij): a normalisation over each node's neighbours."""
-    outs = _tensors(out)
-    if not outs:
+    found = _operands(tr, edge_index, kwargs, out)
+    if found is None:
         return
-    feats, adj = _inputs(tr, edge_index, kwargs)
-    if not feats and adj is None:
-        return
+    outs, feats, inputs = found
     o = outs[0]
     e_axis = tr.fresh("e", o.shape[0])
     rest = [tr.fresh("h", s) for s in o.shape[1:]]
@@ -116,7 +124,7 @@ def edge_update(tr: Tracer, module: nn.Module, edge_index: Any, kwargs: dict[str
     tr.node(
         "softmax",
         "softmax j∈N(i)",
-        feats + ([adj] if adj is not None else []),
+        inputs,
         [(o, [e_axis, *rest])],
         learned=learned,
         flops=2 * o.numel(),
