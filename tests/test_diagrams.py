@@ -223,6 +223,43 @@ def test_depth_roll_and_hide() -> None:
     assert "elementwise" not in {n.kind for n in lean.nodes if not n.learned}
 
 
+def test_collapse_draws_named_modules_as_one_box() -> None:
+    torch.manual_seed(0)
+    block = TransformerBlock(32, 8, 4, 64)
+    x = torch.randn(2, 5, 32)
+    full = trace(block, x, axes="b t d")
+    mlp_closed = trace(block, x, axes="b t d", collapse=["mlp"])
+    blocks = mlp_closed.find("block")
+    assert [b.meta["path"] for b in blocks] == ["mlp"]
+    assert mlp_closed.counts()["softmax"] == 1  # the attention stays open
+    assert mlp_closed.flops(MATMUL_KINDS) == full.flops(MATMUL_KINDS)
+    with pytest.raises(ValueError, match="collapse names modules the model does not have"):
+        trace(block, x, collapse=["nope"])
+
+
+def test_self_attention_scores_have_two_position_wires() -> None:
+    """Queries and keys both run along t: the score matrix is (t, t'), softmax and Σ act on the key wire t'."""
+    torch.manual_seed(0)
+    d = trace(TransformerBlock(32, 8, 4, 64), torch.randn(2, 5, 32), axes="b t d")
+    scores = d.find("contraction")[0].outputs[0]
+    positions = [a for a in scores.axes if a.size == 5]
+    assert len(positions) == 2 and positions[0] is not positions[1]
+    assert {a.display for a in positions} == {"t", "t'"}
+    assert d.find("softmax")[0].meta["axis"].display == "t'"
+    assert d.find("contraction")[1].label == "Σ t'"
+
+
+def test_wires_are_labelled_where_they_start() -> None:
+    """A box labels the wires it creates; wires it passes through unchanged keep the label they started with."""
+    d = trace(nn.Sequential(nn.Linear(3, 4), nn.ReLU()), torch.randn(2, 3), axes="b i")
+    labels = {
+        line.split('tooltip="')[1].split(":")[0]: re.findall(r">([^<>]+=\d+)<", line)
+        for line in d.to_dot().splitlines()
+        if 'class="op-' in line
+    }
+    assert labels == {"input": ["b=2", "i=3"], "linear": ["f=4"], "elementwise": [], "output": ["b=2", "f=4"]}
+
+
 def test_memory_columns() -> None:
     d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
     mem = dict(d.memory())

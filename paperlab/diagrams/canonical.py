@@ -210,8 +210,13 @@ def multi_head_attention() -> Diagram:
 
 
 def transformer_block() -> Diagram:
+    # the MLP (L, GELU, L) is drawn as one box so that the block fits a notebook's width; attention stays open
     return trace(
-        TransformerBlock(64, 16, 4, 128), torch.randn(2, 10, 64), axes="b t m", title="Transformer block"
+        TransformerBlock(64, 16, 4, 128),
+        torch.randn(2, 10, 64),
+        axes="b t m",
+        collapse=["mlp"],
+        title="Transformer block (MLP as one box)",
     )
 
 
@@ -260,7 +265,14 @@ def residual_block() -> Diagram:
 
 
 def unet_skip() -> Diagram:
-    return trace(UNetSkip(3, 8), torch.randn(2, 3, 16, 16), axes="b c h w", title="U-Net skip connection")
+    # each convolution is one box (the conv2d figures open one: windows, then L); the skip and the cat stay open
+    return trace(
+        UNetSkip(3, 8),
+        torch.randn(2, 3, 16, 16),
+        axes="b c h w",
+        collapse=["encode.0", "inner.0", "up", "decode.0"],
+        title="U-Net skip connection (convolutions as boxes)",
+    )
 
 
 def vit_patchify() -> Diagram:

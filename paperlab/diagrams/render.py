@@ -85,6 +85,8 @@ def _center(n: Node, cost: bool = False) -> str:
         return f"<B>{_e(n.label)}{rep}</B>{sub}{extra}"
     if n.kind == "generic":
         return f"{_e(n.label)} ?"
+    if n.kind == "reindex":  # "windows 3×3, stride 2×2, pad 1×1": one line per part keeps the box narrow
+        return "<BR/>".join(_e(part) for part in n.label.split(", ")) + extra
     return f"{_e(n.label)}{extra}"
 
 
@@ -97,7 +99,9 @@ def _cell(port: str | None, text: str = "", align: str = "LEFT") -> str:
 _SEP = '<TD HEIGHT="3" SIDES="B" BORDER="1" STYLE="dashed" COLOR="#888888"></TD>'
 
 
-def _column(n: Node, side: str, skip: set[tuple[int, int]], labelled: bool) -> list[str]:
+def _column(
+    n: Node, side: str, skip: set[tuple[int, int]], labelled: bool, started: set[int] = frozenset()
+) -> list[str]:
     tensors = n.inputs if side == "i" else n.outputs
     cells: list[str] = []
     for slot, t in enumerate(tensors):
@@ -105,7 +109,7 @@ def _column(n: Node, side: str, skip: set[tuple[int, int]], labelled: bool) -> l
         if slot and cells and rows:
             cells.append(_SEP)
         for ax in rows:
-            cells.append(_cell(_port(side, slot, ax), ax.label if labelled else ""))
+            cells.append(_cell(_port(side, slot, ax), ax.label if labelled and ax.id not in started else ""))
         if not t.axes:  # a scalar still gets a port so that its edge has an end
             cells.append(_cell(_port(side, slot, None), "scalar" if labelled else ""))
     return cells
@@ -152,10 +156,12 @@ def _table(n: Node, cost: bool = False) -> str:
         skip_out.add((o_slot, ax.id))
         (beside_rows if ax.id in before else after_rows).append(
             f"<TR>{_cell(_port('i', i_slot, ax))}<TD>{_small('───', 8, '#999999')}</TD>"
-            f"{_cell(_port('o', o_slot, ax), ax.label)}</TR>"
+            f"{_cell(_port('o', o_slot, ax))}</TR>"
         )
     left = _column(n, "i", skip_in, labelled=False)
-    right = _column(n, "o", skip_out, labelled=n.kind != "copy")
+    # a wire is labelled where it starts (Abbott): an output axis the box passes through unchanged stays unlabelled
+    started = {a.id for t in n.inputs for a in t.axes}
+    right = _column(n, "o", skip_out, labelled=n.kind != "copy", started=started)
     rows_n = max(len(left), len(right), 1)
     left += ["<TD></TD>"] * (rows_n - len(left))
     right += ["<TD></TD>"] * (rows_n - len(right))
@@ -193,7 +199,7 @@ def to_dot(d: Diagram, cost: bool = False) -> str:
     """The DOT text of a diagram (deterministic: ids come from the trace order); ``cost`` prints FLOPs per box."""
     lines = [
         "digraph circuit {",
-        '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.12, ranksep=0.3, newrank=true,'
+        '  graph [rankdir=LR, fontname="Helvetica", fontsize=11, nodesep=0.12, ranksep=0.2, newrank=true,'
         f' labelloc=t, label=<<B>{_e(d.title)}</B>>, class="circuit"];',
         '  node [shape=plaintext, fontname="Helvetica", fontsize=10, margin=0];',
         '  edge [arrowhead=none, color="#555555", penwidth=1.0];',
@@ -314,7 +320,9 @@ def to_png(dot: str, width_pt: float | None = None) -> bytes:
     """
     if width_pt is None:
         width_pt, _ = svg_size(_pipe(dot, "svg").decode("utf-8"))
-    dpi = min(PNG_DPI, PNG_MAX_PX * 72 / max(width_pt, 1.0))
+    dpi = min(
+        PNG_DPI, int(PNG_MAX_PX * 72 / max(width_pt, 1.0) * 10) / 10
+    )  # rounded down: never over the cap
     if dpi < PNG_DPI:
         dot = re.sub(r"^(digraph \w+ \{\n)", rf"\1  graph [dpi={dpi:.1f}];\n", dot, count=1)
     return _pipe(dot, "png")

@@ -64,21 +64,30 @@ def _block(members: list[Node], scope: tuple[Scope, ...], outside_use: set[int])
     )
 
 
-def _collapse(nodes: list[Node], depth: int) -> list[Node]:
-    """Draw every module call nested deeper than ``depth`` as one block box."""
+def _cut(full: tuple[Scope, ...], depth: int | None, paths: frozenset[str]) -> int | None:
+    """How many of a node's module calls stay open: the rest (one call and what it holds) is one block."""
+    cuts = [k for k, sc in enumerate(full) if sc.path in paths]
+    if depth is not None and len(full) > depth:
+        cuts.append(depth)
+    return min(cuts) if cuts else None
+
+
+def _collapse(nodes: list[Node], depth: int | None, paths: frozenset[str] = frozenset()) -> list[Node]:
+    """Draw every module call nested deeper than ``depth``, and each call of a module in ``paths``, as one block."""
     cons = _consumers(nodes)
     out: list[Node] = []
     i = 0
     while i < len(nodes):
         n = nodes[i]
         full = _full_scope(n)
-        if len(full) <= depth or n.kind in ("input", "output"):
+        cut = None if n.kind in ("input", "output") else _cut(full, depth, paths)
+        if cut is None:
             out.append(n)
             i += 1
             continue
-        key = full[: depth + 1]
+        key = full[: cut + 1]
         j = i
-        while j < len(nodes) and _full_scope(nodes[j])[: depth + 1] == key:
+        while j < len(nodes) and _full_scope(nodes[j])[: cut + 1] == key:
             j += 1
         members = nodes[i:j]
         if len(members) == 1 and members[0].kind == "block" and members[0].meta.get("scope") == key[-1]:
@@ -364,6 +373,7 @@ def finalize(
     nodes: list[Node],
     *,
     depth: int | None = None,
+    collapse: frozenset[str] = frozenset(),
     roll: bool = True,
     hide_param_free: bool = False,
     show_plumbing: bool = True,
@@ -372,8 +382,8 @@ def finalize(
     nodes = _prune(nodes)
     if not show_plumbing:
         nodes = _prune(_fold_plumbing(nodes))
-    if depth is not None:
-        nodes = _collapse(nodes, depth)
+    if depth is not None or collapse:
+        nodes = _collapse(nodes, depth, collapse)
     if hide_param_free:
         nodes = _hide(nodes)
     repeats: dict[Scope, int] = {}

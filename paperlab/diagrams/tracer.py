@@ -354,6 +354,7 @@ def trace(
     *example_inputs: Any,
     axes: str | Sequence[str | None] | None = None,
     depth: int | None = None,
+    collapse: Sequence[str] = (),
     roll: bool = True,
     hide_param_free: bool = False,
     show_plumbing: bool = False,
@@ -373,6 +374,13 @@ def trace(
         raise ValueError(f"module must be a torch.nn.Module; got {type(module).__name__}")
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ValueError(f"depth must be None or an int >= 0; got {depth!r}")
+    if isinstance(collapse, str):
+        collapse = (collapse,)
+    known = {p for p, _ in module.named_modules() if p}
+    if unknown := sorted(set(collapse) - known):
+        raise ValueError(
+            f"collapse names modules the model does not have: {unknown}; its modules: {sorted(known)}"
+        )
     names = _parse_axes(axes, example_inputs)
     tr = Tracer(module)
     try:
@@ -428,6 +436,7 @@ def trace(
         nodes, repeats = finalize(
             list(tr.nodes),
             depth=depth,
+            collapse=frozenset(collapse),
             roll=roll,
             hide_param_free=hide_param_free,
             show_plumbing=show_plumbing,

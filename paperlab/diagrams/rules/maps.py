@@ -133,6 +133,7 @@ def _einsum(
     sym: dict[str, Axis] = {}
     sizes: dict[str, int] = {}
     traced, consts = [], []
+    bound: dict[int, str] = {}  # wire id -> the symbol it stands for in this equation
     for op, term in zip(ops, terms, strict=True):
         t = tr.get(op)
         for pos, s in enumerate(term):
@@ -143,6 +144,12 @@ def _einsum(
         traced.append(t)
         for pos, s in enumerate(term):
             ax = t.axes[pos]
+            if bound.setdefault(ax.id, s) != s:
+                # one wire under two symbols (self-attention: queries and keys both run along t): the second
+                # symbol is a wire of its own, t', so that the score matrix has two axes and Σ says which one ends
+                if s not in sym:
+                    sym[s] = tr.axis(_prime(ax), ax.size, fixed=True)
+                continue
             if not s.startswith("…") and not ax.fixed:
                 ax.name, ax.fixed, ax.parts = s, True, ()
             if s in sym:
