@@ -260,6 +260,52 @@ def test_wires_are_labelled_where_they_start() -> None:
     assert labels == {"input": ["b=2", "i=3"], "linear": ["f=4"], "elementwise": [], "output": ["b=2", "f=4"]}
 
 
+class _LinalgAndLookups(nn.Module):
+    """Ops that once drew as generic boxes: solve, norm, arccos, embedding_bag, LSTMCell, cdist, cosine."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.emb = nn.EmbeddingBag(50, 8, mode="mean")
+        self.cell = nn.LSTMCell(8, 6)
+        self.centroids = nn.Parameter(torch.randn(4, 3))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor, tokens: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        gram = x.T @ x + 0.1 * torch.eye(x.shape[1])
+        readout = torch.linalg.solve(gram, x.T @ y)
+        angle = torch.arccos(torch.clamp(torch.linalg.norm(x, dim=1) / 10, -1, 1))
+        h, c = self.cell(self.emb(tokens))
+        return (
+            readout,
+            angle,
+            torch.cdist(x, x),
+            torch.cdist(x, self.centroids),
+            torch.nn.functional.cosine_similarity(h, c, dim=1),
+        )
+
+
+def test_linalg_and_lookup_rules_have_no_generic_boxes() -> None:
+    torch.manual_seed(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DiagramWarning)
+        d = trace(
+            _LinalgAndLookups(),
+            torch.randn(6, 3),
+            torch.randn(6, 2),
+            torch.randint(0, 50, (6, 7)),
+            axes=["n f", "n o", "n t"],
+        )
+    assert "generic" not in d.counts()
+    gram = d.find("contraction")[0]
+    assert [a.display for a in gram.outputs[0].axes] == ["f", "f'"]  # XᵀX: two feature wires
+    solve = next(n for n in d.nodes if n.label == "A⁻¹ B")
+    assert [a.display for a in solve.outputs[0].axes] == ["f'", "o"]
+    assert any(n.label == "‖·‖ f" for n in d.find("reduce"))
+    assert any(n.label == "arccos" for n in d.find("elementwise"))
+    assert [n.label for n in d.find("block")] == ["LSTMCell"]
+    assert any(n.label.startswith("centroids") for n in d.find("linear"))
+    assert any(n.label == "cos over h" for n in d.find("contraction"))
+
+
 def test_memory_columns() -> None:
     d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
     mem = dict(d.memory())

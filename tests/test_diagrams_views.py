@@ -54,3 +54,25 @@ def test_submodule_example_captures_the_inputs() -> None:
     assert sub is model[2] and inputs[0].shape == (5, 4)
     with pytest.raises(AttributeError):
         submodule_example(model, (x,), "9")
+
+
+NOTEBOOK_PAPERS = [p for p in __import__("paperlab.catalog", fromlist=["PAPERS"]).PAPERS if p.has_notebook]
+
+
+@pytest.mark.parametrize("paper", NOTEBOOK_PAPERS, ids=lambda p: p.slug)
+def test_every_paper_notebook_shows_an_overview_and_a_mechanism(paper) -> None:
+    """Issue 13: each paper module has both views and its notebook draws both (the overview is the default)."""
+    import json
+
+    assert {"overview", "mechanism"} <= set(views(paper.slug)), f"{paper.module} needs diagram_views()"
+    code = "\n".join(
+        "".join(c["source"])
+        for c in json.loads(paper.notebook.read_text(encoding="utf-8"))["cells"]
+        if c["cell_type"] == "code"
+    )
+    assert f'for_paper("{paper.slug}", view="mechanism")' in code, (
+        f"{paper.notebook.name} does not show the mechanism"
+    )
+    assert f'for_paper("{paper.slug}")' in code or f'for_paper("{paper.slug}", view="overview")' in code, (
+        f"{paper.notebook.name} does not show the overview"
+    )

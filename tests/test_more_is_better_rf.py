@@ -62,3 +62,18 @@ def test_theory_grid_shapes_and_monotone_optimum():
 def test_diagram_example():
     module, inputs, axes = mib.diagram_example()
     assert module(*inputs).shape == (2, 10) and axes == ["b d"]
+
+
+def test_ridge_fit_view_is_the_fit_ridge_solution() -> None:
+    """The mechanism diagram's RidgeFit computes the readout fit_ridge sets (δ > 0: solve == lstsq)."""
+    from paperlab.papers.more_is_better_rf import RandomFeatureModel, RidgeFit
+
+    model = RandomFeatureModel(64, 32, 10, seed=0)
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(20, 64, generator=g, dtype=torch.float64)
+    y = torch.randn(20, 10, generator=g, dtype=torch.float64)
+    model.fit_ridge(x, y, ridge=1e-2)
+    weights = RidgeFit(model, ridge=1e-2)(x, y)
+    assert torch.allclose(weights.T, model.readout.weight, atol=1e-8)
+    with pytest.raises(ValueError, match="ridge"):
+        RidgeFit(model, ridge=0.0)

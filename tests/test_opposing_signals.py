@@ -72,3 +72,19 @@ def test_claim_no_patch_row_fails_the_antiphase_clause():
     c = osg.CLAIM.clause("antiphase")
     assert c.kind == "evidence" and not c.holds(0.19) and c.holds(-0.96)
     assert osg.CLAIM.clause("edge_of_stability").kind == "sanity"
+
+
+def test_toy_group_losses_view_matches_toy_model() -> None:
+    """ToyGroupLosses is vᵀWx with W = [w₀ | W_rest] and the mean squared error over each group's mask."""
+    from paperlab.papers.opposing_signals import ToyGroupLosses
+
+    torch.manual_seed(0)
+    m = ToyGroupLosses(d=4, width=3)
+    x = torch.randn(6, 4)
+    y = torch.randn(6)
+    m_a = torch.tensor([1.0, 1, 0, 0, 0, 0])
+    m_b = torch.tensor([0.0, 0, 1, 1, 0, 0])
+    W = torch.cat([m.w0[:, None], m.W_rest], dim=1)
+    err = 0.5 * (x @ W.T @ m.v - y) ** 2
+    la, lb = m(x[:, 0], x[:, 1:], y, m_a, m_b)
+    assert torch.allclose(la, err[:2].mean()) and torch.allclose(lb, err[2:4].mean())

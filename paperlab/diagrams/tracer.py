@@ -321,7 +321,7 @@ _LEARNED_MAPS = {"linear", "matmul", "mm", "addmm", "bmm", "einsum", "conv1d", "
 
 
 def _is_atomic(module: nn.Module) -> int:
-    return int(isinstance(module, (nn.RNNBase, nn.MultiheadAttention)))
+    return int(isinstance(module, (nn.RNNBase, nn.RNNCellBase, nn.MultiheadAttention)))
 
 
 def _parse_axes(axes: str | Sequence[str | None] | None, inputs: Sequence[Any]) -> list[list[str] | None]:

@@ -284,3 +284,36 @@ def claim_experiment(seed: int, trials: int = 4) -> dict[str, dict[str, float]]:
 def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
     """A random-feature model with 32 ReLU features on two 64-pixel digits, 10 outputs."""
     return RandomFeatureModel(64, 32, 10, seed=0), (torch.randn(2, 64, dtype=torch.float64),), ["b d"]
+
+
+class RidgeFit(nn.Module):
+    """The readout fit of :meth:`RandomFeatureModel.fit_ridge` as a forward pass (for the mechanism diagram).
+
+    a = Φᵀ (ΦΦᵀ + δ I)⁻¹ y with Φ = relu(W x)/√N: the kernel form of ridge regression on the frozen random
+    features (the paper's RF ridge regression, §2). ``fit_ridge`` solves the same system with ``lstsq`` (so
+    that δ = 0 works); for δ > 0 the two agree (``tests/test_more_is_better_rf.py``).
+    """
+
+    def __init__(self, model: RandomFeatureModel, ridge: float) -> None:
+        super().__init__()
+        if ridge <= 0:
+            raise ValueError(f"ridge must be > 0 for the solve; got {ridge}")
+        self.model, self.ridge = model, ridge
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        phi = self.model.features(x)  # (n, N)
+        gram = phi @ phi.T + self.ridge * torch.eye(len(x), dtype=phi.dtype)  # (n, n')
+        alpha = torch.linalg.solve(gram, y)  # (n', o)
+        return phi.T @ alpha  # (N, o): the readout's weights
+
+
+def _ridge_view() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    """The readout fit on 20 digits, 32 features, 10 outputs: features, Gram + δI, solve, Φᵀα."""
+    fit = RidgeFit(RandomFeatureModel(64, 32, 10, seed=0), ridge=1e-3)
+    x, y = torch.randn(20, 64, dtype=torch.float64), torch.randn(20, 10, dtype=torch.float64)
+    return fit, (x, y), ["n d", "n o"]
+
+
+def diagram_views() -> dict[str, object]:
+    """Overview: the random-feature model. Mechanism: fitting its readout by ridge regression (frozen W)."""
+    return {"overview": diagram_example, "mechanism": _ridge_view}

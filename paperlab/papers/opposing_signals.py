@@ -304,3 +304,46 @@ def diagram_example() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | 
     """The tanh MLP trained full-batch on digits with planted opposing signals."""
     torch.manual_seed(0)
     return MLP(), (torch.randn(2, 64),), ["b d"]
+
+
+class ToyGroupLosses(nn.Module):
+    """:func:`toy_linear`'s model and its two group losses, drawn for the mechanism view.
+
+    ``f(x) = vᵀ W x`` with ``W = [w₀ | W_rest]``: the large feature ``x₀`` enters only through the column
+    ``w₀`` (the opposing-signal direction), the rest through ``W_rest``. The squared error
+    ``½ (f(x) − y)²`` is averaged over group A's and group B's rows (masks ``m_A``, ``m_B``): both groups
+    share ``x₀ = s`` and differ only in the sign of their extra label, so one step along ``w₀`` lowers one
+    loss and raises the other.
+    """
+
+    def __init__(self, d: int = 10, width: int = 10) -> None:
+        super().__init__()
+        self.w0 = nn.Parameter(torch.randn(width) * 0.1)
+        self.W_rest = nn.Parameter(torch.randn(width, d - 1) * 0.1)
+        self.v = nn.Parameter(torch.randn(width) * 0.1)
+
+    def forward(
+        self, x0: torch.Tensor, x_rest: torch.Tensor, y: torch.Tensor, m_a: torch.Tensor, m_b: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        hidden = (
+            x0[:, None] * self.w0 + x_rest @ self.W_rest.T
+        )  # W x, split by feature: x₀ w₀ + W_rest x_rest
+        err = 0.5 * (hidden @ self.v - y) ** 2
+        return (err * m_a).sum() / m_a.sum(), (err * m_b).sum() / m_b.sum()
+
+
+def _toy_view() -> tuple[nn.Module, tuple[torch.Tensor, ...], list[str] | None]:
+    torch.manual_seed(0)
+    n = 50
+    m_a, m_b = torch.zeros(n), torch.zeros(n)
+    m_a[:2], m_b[2:4] = 1.0, 1.0
+    return (
+        ToyGroupLosses(),
+        (torch.randn(n), torch.randn(n, 9), torch.randn(n), m_a, m_b),
+        ["n", "n d", "n", "n", "n"],
+    )
+
+
+def diagram_views() -> dict[str, object]:
+    """Overview: the tanh MLP. Mechanism: the toy model vᵀWx with the opposing feature's column and two group losses."""
+    return {"overview": diagram_example, "mechanism": _toy_view}

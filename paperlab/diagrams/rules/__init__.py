@@ -21,7 +21,17 @@ import torch.nn.functional as F
 
 from paperlab.diagrams.ir import Tensor
 from paperlab.diagrams.rules._common import Rule
-from paperlab.diagrams.rules.maps import _conv, _einsum, _embedding, _linear, _matmul, _sdpa
+from paperlab.diagrams.rules.maps import (
+    _conv,
+    _einsum,
+    _embedding,
+    _embedding_bag,
+    _linear,
+    _matmul,
+    _pairwise,
+    _sdpa,
+    _solve,
+)
 from paperlab.diagrams.rules.modules import atomic_module
 from paperlab.diagrams.rules.pointwise import _REDUCE_SYMBOL, ELEMENTWISE, _elementwise, _reduce, _softmax
 from paperlab.diagrams.rules.shape import (
@@ -101,6 +111,9 @@ for _names, _rule in [
     (("linear",), _linear),
     (("matmul", "rmatmul", "mm", "bmm", "mv", "dot", "inner"), _matmul),
     (("einsum",), _einsum),
+    (("linalg_solve", "solve"), _solve),
+    (("embedding_bag",), _embedding_bag),
+    (("cdist", "cosine_similarity"), _pairwise),
     (("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"), _conv),
     (("embedding",), _embedding),
     (

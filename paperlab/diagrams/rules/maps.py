@@ -13,7 +13,7 @@ from paperlab.diagrams.ir import Axis, Tensor, box_flops
 if TYPE_CHECKING:
     from paperlab.diagrams.tracer import Tracer
 
-from paperlab.diagrams.rules._common import _arg, _base, _prime
+from paperlab.diagrams.rules._common import _arg, _base, _num, _prime
 from paperlab.diagrams.rules.pointwise import _broadcast
 
 
@@ -73,6 +73,8 @@ def _matmul(
     batch = _broadcast(tr, lead, tuple(out.shape[: out.dim() - (a.dim() > 1) - (b.dim() > 1)]))
     row = [] if a.dim() < 2 else [ta.axes[-2] if ta is not None else tr.fresh("f", a.shape[-2])]
     col = [] if b.dim() < 2 else [tb.axes[-1] if tb is not None else tr.fresh("f", b.shape[-1])]
+    if row and col and row[0] is col[0]:  # a Gram matrix XᵀX: its two wires are f and f'
+        col = [tr.axis(_prime(col[0]), col[0].size, fixed=True)]
     axes = [*batch, *row, *col]
     if ta is not None and tb is not None:
         k_b = tb.axes[-2] if b.dim() > 1 else tb.axes[-1]
@@ -91,6 +93,33 @@ def _matmul(
         flops=flops,
         beside=[*batch, *row] if ta is not None else [*batch, *col],
     )
+
+
+def _solve(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    """``linalg.solve(A, B)``: X = A⁻¹B; X runs along A's column wire and B's remaining wires (ridge and GP fits)."""
+    a, b = _arg(args, kwargs, 0, "A"), _arg(args, kwargs, 1, "B")
+    ta, tb = tr.get(a), tr.get(b)
+    out = outs[0]
+    if ta is None or a.dim() < 2 or not isinstance(b, torch.Tensor):
+        tr.generic(name, ins, outs, known=True)
+        return
+    vector = b.dim() == a.dim() - 1
+    batch = ta.axes[:-2]
+    col = ta.axes[-1]
+    rest = [] if vector else [tb.axes[-1] if tb is not None else tr.fresh("f", b.shape[-1])]
+    if tb is not None:
+        tr.unify(ta.axes[-2], tb.axes[-1] if vector else tb.axes[-2])
+    n = a.shape[-1]
+    flops = prod(a.shape[:-2]) * (2 * n**3 // 3 + 2 * n * n * (1 if vector else b.shape[-1]))
+    traced = [t for t in (ta, tb) if t is not None]
+    tr.node("contraction", "A⁻¹ B", traced, [(out, [*batch, col, *rest])], flops=flops)
 
 
 def _parse_einsum(eq: str, ranks: Sequence[int]) -> tuple[list[list[str]], list[str]]:
@@ -296,6 +325,88 @@ def _embedding(
         beside=t.axes,
         note=f"lookup, V={w.shape[0]}",
     )
+
+
+def _embedding_bag(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    """``embedding_bag``: look up each token's row and pool each bag (sum/mean/max) in one learned box."""
+    idx, w = args[0], _arg(args, kwargs, 1, "weight")
+    mode = _arg(args, kwargs, 6, "mode", "mean")
+    t = tr.get(idx)
+    if t is None or not isinstance(w, torch.Tensor):
+        tr.generic(name, ins, outs, known=True)
+        return
+    out = outs[0] if outs else None
+    if out is None:
+        tr.generic(name, ins, outs, known=True)
+        return
+    bags = t.axes[0] if idx.dim() == 2 and out.shape[0] == idx.shape[0] else tr.fresh("b", out.shape[0])
+    tr.node(
+        "linear",
+        _learned_label(tr, w),
+        [t],
+        [(out, [bags, tr.fresh("e", w.shape[-1])])],
+        learned=tr.is_learned(w),
+        beside=[bags] if bags in t.axes else [],
+        note=f"{mode} of looked-up rows, V={w.shape[0]}",
+    )
+
+
+def _pairwise(
+    tr: Tracer,
+    name: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any],
+    ins: list[Tensor],
+    outs: list[torch.Tensor],
+) -> None:
+    """``cdist(x1, x2)``: (…, p, m), (…, r, m) -> (…, p, r), the distance ends the feature wire m;
+    ``cosine_similarity(x1, x2, dim)``: the wire ``dim`` ends, the others go on."""
+    a, b = _arg(args, kwargs, 0, "x1"), _arg(args, kwargs, 1, "x2")
+    ta, tb = tr.get(a), tr.get(b)
+    out = outs[0]
+    if ta is None or not isinstance(b, torch.Tensor) or (tb is None and name != "cdist"):
+        tr.generic(name, ins, outs, known=True)
+        return
+    if name == "cdist":
+        p = _arg(args, kwargs, 2, "p", 2.0)
+        norm = f"‖· − ·‖{'' if p == 2.0 else f'_{_num(p)}'}"
+        flops = 3 * prod(out.shape) * a.shape[-1]
+        if (
+            tb is None
+        ):  # distances to a fixed or learned set (prototypes, centroids): a map with b's rows as output
+            learned = tr.is_learned(b)
+            tr.node(
+                "linear" if learned else "contraction",
+                f"{_learned_label(tr, b)}: {norm}" if learned else f"{norm} to {b.shape[-2]} points",
+                [ta],
+                [(out, [*ta.axes[:-1], tr.fresh("k", b.shape[-2])])],
+                learned=learned,
+                flops=flops,
+                beside=list(ta.axes[:-1]),
+            )
+            return
+        tr.unify(ta.axes[-1], tb.axes[-1])
+        row, col = ta.axes[-2], tb.axes[-2]
+        if row is col:
+            col = tr.axis(_prime(col), col.size, fixed=True)
+        axes = [*ta.axes[:-2], row, col]
+        label = f"{norm} over {ta.axes[-1].display}"
+    else:
+        dim = int(_arg(args, kwargs, 2, "dim", 1)) % a.dim()
+        tr.unify(ta.axes[dim], tb.axes[dim] if b.dim() == a.dim() else ta.axes[dim])
+        axes = [ax for i, ax in enumerate(ta.axes) if i != dim]
+        label = f"cos over {ta.axes[dim].display}"
+        flops = 6 * prod(a.shape)
+    if len(axes) != out.dim():
+        axes = [tr.fresh("d", s) for s in out.shape]
+    tr.node("contraction", label, [ta, tb], [(out, axes)], flops=flops)
 
 
 def _sdpa(

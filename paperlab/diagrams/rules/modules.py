@@ -26,11 +26,41 @@ def atomic_module(
     ins: list[Tensor],
     outs: list[torch.Tensor],
 ) -> None:
-    """nn.RNN/GRU/LSTM and nn.MultiheadAttention: one learned block with its matmul cost."""
+    """nn.RNN/GRU/LSTM, their one-step cells, and nn.MultiheadAttention: one learned block with its matmul cost."""
     if isinstance(module, nn.MultiheadAttention):
         _mha(tr, path, module, args, kwargs, ins, outs)
+    elif isinstance(module, nn.RNNCellBase):
+        _rnn_cell(tr, path, module, args, ins, outs)
     else:
         _rnn(tr, path, module, args, ins, outs)
+
+
+def _rnn_cell(
+    tr: Tracer, path: str, m: nn.RNNCellBase, args: Sequence[Any], ins: list[Tensor], outs: list[torch.Tensor]
+) -> None:
+    """nn.LSTMCell/GRUCell/RNNCell: one step, (x, state) -> new state (LSTM: h and c)."""
+    x = args[0]
+    t = tr.get(x)
+    if t is None or not isinstance(x, torch.Tensor):
+        tr.generic(type(m).__name__, ins, outs, known=True)
+        return
+    gates = {"LSTMCell": 4, "GRUCell": 3}.get(type(m).__name__, 1)
+    n = x.shape[0] if x.dim() == 2 else 1
+    flops = 2 * n * gates * m.hidden_size * (m.input_size + m.hidden_size)
+    hidden = tr.fresh("h", m.hidden_size)
+    results = [(o, [*t.axes[:-1], hidden]) for o in outs]
+    tr.node(
+        "block",
+        type(m).__name__,
+        ins,
+        results,
+        learned=True,
+        flops=flops,
+        inner_flops={"linear": flops},
+        note="one step",
+        path=path,
+        scope=tr.atomic_scope(path, m),
+    )
 
 
 def _rnn(

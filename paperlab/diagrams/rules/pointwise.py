@@ -72,6 +72,10 @@ ELEMENTWISE = set(_SYMBOLS) | {
     "acos",
     "atan",
     "atan2",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arctan2",
     "sinh",
     "cosh",
     "erf",
@@ -250,6 +254,8 @@ _REDUCE_SYMBOL = {
     "count_nonzero": "count",
     "median": "median",
     "vector_norm": "‖·‖",
+    "linalg_norm": "‖·‖",
+    "linalg_vector_norm": "‖·‖",
 }
 
 
@@ -266,7 +272,7 @@ def _reduce(
         return
     t = _main(tr, args, ins)
     n = len(t.axes)
-    off = 1 if name in ("norm", "vector_norm") else 0
+    off = 1 if name in ("norm", "vector_norm", "linalg_norm", "linalg_vector_norm") else 0
     dim = kwargs.get("dim", kwargs.get("axis", args[1 + off] if len(args) > 1 + off else None))
     keep = bool(_arg(args, kwargs, 2 + off, "keepdim", False))
     gone = set(_dims(dim, n)) if n else set()
