@@ -298,7 +298,9 @@ def _roll_flat_once(nodes: list[Node], repeats: dict[Scope, int], counter: list[
         i = 0
         while i + 2 * period <= n_all:
             unit0 = list(range(i, i + period))
-            if any(nodes[k].kind in ("input", "output") for k in unit0):
+            if any(nodes[k].kind in ("input", "output") for k in unit0) or (
+                sigs[i + period : i + 2 * period] != sigs[i : i + period]
+            ):  # cheap test first: most positions do not repeat at all
                 i += 1
                 continue
             _, first_reads = _ext(nodes, unit0, cons)
