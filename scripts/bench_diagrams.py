@@ -126,14 +126,15 @@ def _peak(method: str, name: str, size: int) -> float:
 
 
 def _best(fn, repeats: int) -> float:
-    """Best wall time of ``repeats`` calls, in seconds."""
+    """Best wall time of ``repeats`` calls after one warm-up call, in seconds."""
+    fn()
     return min(timeit.repeat(fn, number=1, repeat=repeats))
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--size", type=int, default=224, help="input height and width")
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--child", nargs=2, metavar=("METHOD", "MODEL"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -179,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             f"torchview {torchview.__version__:10s} {t_tv * 1e3:8.1f} ms  (draw_graph + DOT source, depth=99)"
         )
         print(f"ours / torchview     {(t_trace + t_dot) / t_tv:8.2f} x time (trace + to_dot)")
+        print(
+            f"time over the forward: ours {(t_trace + t_dot - t_fwd) * 1e3:.1f} ms, "
+            f"torchview {(t_tv - t_fwd) * 1e3:.1f} ms (both run the model once)"
+        )
     methods = ["forward", "trace"] + (["torchview"] if torchview is not None else [])
     print("peak memory growth (MiB, fresh process each, no_grad):")
     print(f"  {'model':10s} " + " ".join(f"{m:>10s}" for m in methods) + "   trace/forward")
