@@ -306,6 +306,33 @@ def test_linalg_and_lookup_rules_have_no_generic_boxes() -> None:
     assert any(n.label == "cos over h" for n in d.find("contraction"))
 
 
+def test_reversed_operators_buffers_and_rolled_blocks_read_right() -> None:
+    """1 − x reads "1 − ·" (not "− 1"), a buffer names itself, and a rolled block says ×N once."""
+
+    class Gate(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.register_buffer("mask", torch.ones(4))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return (1 - x) * self.mask + 2 / x
+
+    labels = [n.label for n in trace(Gate(), torch.randn(3, 4)).nodes]
+    assert {"1 − ·", "× mask", "2 ÷ ·"} <= set(labels)
+
+    class Loop(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.layers = nn.ModuleList(nn.Sequential(nn.Linear(4, 4), nn.Tanh()) for _ in range(5))
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            for layer in self.layers:
+                x = torch.relu(layer(x))
+            return x
+
+    assert trace(Loop(), torch.randn(3, 4), depth=1).to_dot().count("×5") == 1  # the frame, not each box
+
+
 def test_memory_columns() -> None:
     d = trace(MultiHeadAttention(), *_mha_inputs(), axes=["y m", "x m"])
     mem = dict(d.memory())

@@ -15,6 +15,7 @@ import html
 import re
 import shutil
 from collections import defaultdict
+from math import prod
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -65,8 +66,9 @@ def _flops_text(f: int) -> str:
     return f"{f} FLOP"
 
 
-def _center(n: Node, cost: bool = False) -> str:
-    rep = f" ×{n.repeat}" if n.repeat > 1 and n.kind == "block" else ""
+def _center(n: Node, cost: bool = False, framed: int = 1) -> str:
+    own = n.repeat // max(framed, 1)  # a block inside a "×N" frame shows only the repeats the frame does not
+    rep = f" ×{own}" if own > 1 and n.kind == "block" else ""
     note = n.meta.get("note")
     extra = f"<BR/>{_small(note, 7)}" if note else ""
     if cost and n.flops:
@@ -115,7 +117,7 @@ def _column(
     return cells
 
 
-def _table(n: Node, cost: bool = False) -> str:
+def _table(n: Node, cost: bool = False, framed: int = 1) -> str:
     head = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
     if n.kind in ("input", "output"):
         side = "o" if n.kind == "input" else "i"
@@ -169,7 +171,9 @@ def _table(n: Node, cost: bool = False) -> str:
     border = "0" if n.kind in ("softmax", "copy") else "2" if n.kind == "block" else "1"
     style = ' STYLE="rounded"' if n.kind in ("elementwise", "add", "block") else ""
     bg = "" if n.kind in ("softmax", "copy") else f' BGCOLOR="{fill}"'
-    center = f'<TD ROWSPAN="{rows_n}" BORDER="{border}"{style}{bg} CELLPADDING="4">{_center(n, cost)}</TD>'
+    center = (
+        f'<TD ROWSPAN="{rows_n}" BORDER="{border}"{style}{bg} CELLPADDING="4">{_center(n, cost, framed)}</TD>'
+    )
     box_rows = [f"<TR>{left[0]}{center}{right[0]}</TR>"] + [
         f"<TR>{a}{b}</TR>" for a, b in zip(left[1:], right[1:], strict=True)
     ]
@@ -179,7 +183,7 @@ def _table(n: Node, cost: bool = False) -> str:
 _PORTLESS = ("copy", "softmax")  # drawn shapes that the wires meet, not tables with a port per axis
 
 
-def _node_line(n: Node, cost: bool = False) -> str:
+def _node_line(n: Node, cost: bool = False, framed: int = 1) -> str:
     cls = f"op-{n.kind}" + (" learned" if n.learned else "")
     tip = f"{n.kind}: {n.label}" + (f" ({n.flops * n.repeat:,} FLOPs)" if n.flops else "")
     if n.kind == "copy":  # Abbott's copy: a dot on the wire it forks
@@ -192,7 +196,7 @@ def _node_line(n: Node, cost: bool = False) -> str:
             f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" shape=triangle orientation=270 width=0.32 height=0.36'
             f' fixedsize=true style=filled fillcolor="{fill}" color="#333333" label="" xlabel=<{_small(under, 7)}>];'
         )
-    return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n, cost)}>];'
+    return f'n{n.id} [class="{cls}" tooltip="{_e(tip)}" label=<{_table(n, cost, framed)}>];'
 
 
 def to_dot(d: Diagram, cost: bool = False) -> str:
@@ -215,13 +219,14 @@ def to_dot(d: Diagram, cost: bool = False) -> str:
     counter = [0]
 
     def emit(scope: tuple[Scope, ...], indent: str) -> None:
+        framed = prod(d.repeats.get(sc, 1) for sc in scope)
         for n in tree.get(scope, []):
-            lines.append(indent + _node_line(n, cost))
+            lines.append(indent + _node_line(n, cost, framed))
         for child in children.get(scope, []):
             own = child[-1]
             if not children.get(child) and len(tree.get(child, [])) == 1 and d.repeats.get(own, 1) == 1:
                 lines.append(
-                    indent + _node_line(tree[child][0], cost)
+                    indent + _node_line(tree[child][0], cost, prod(d.repeats.get(sc, 1) for sc in child))
                 )  # a leaf module (Linear, ReLU): no fence
                 continue
             counter[0] += 1

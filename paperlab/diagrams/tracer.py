@@ -57,6 +57,8 @@ _DUNDER = {
     "rmul": "mul",
     "truediv": "div",
     "rtruediv": "rdiv",
+    "rdiv": "rdiv",
+    "div": "div",
     "floordiv": "floor_divide",
     "rfloordiv": "floor_divide",
     "mod": "remainder",

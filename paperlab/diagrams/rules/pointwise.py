@@ -195,12 +195,17 @@ def _elementwise(
     consts = [v for v in flat if isinstance(v, torch.Tensor) and tr.get(v) is None]
     learned = [v for v in consts if tr.is_learned(v)]
     label = _SYMBOLS.get(name, name)
+    named = [tr.param_name(v) for v in consts if not tr.is_learned(v)]
     if learned and name not in _NORMS:  # a norm's affine weights shade the box; its label stays LN/BN
         label += " " + (tr.param_name(learned[0]) or "θ")
     elif len(ins) == 1 and name in ("add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow"):
         scalars = [v for v in args[1:] if isinstance(v, (int, float)) and not isinstance(v, bool)]
-        if scalars:
+        if scalars and name in ("rsub", "rdiv", "rpow"):  # 1 − x is "1 − ·", not "− 1"
+            label = f"{_num(scalars[0])} {label} ·"
+        elif scalars:
             label += " " + _num(scalars[0])
+        elif any(named) and name not in _NORMS:  # a registered buffer (a fixed mask or scale): say which
+            label += " " + next(n for n in named if n)
     kind = "add" if name in ("add", "sub") and len(ins) >= 2 else "elementwise"
     results = []
     for out in outs:
