@@ -293,6 +293,33 @@ EXPLORER_IMG = """() => {
 }"""
 
 
+def test_lab_untrusted_notebook_shows_its_diagrams_as_pictures(browser, lab):
+    """Issue 13: a committed notebook opened untrusted (never run here) shows its circuit diagrams — JupyterLab
+    will not render untrusted SVG, so the bundle's image/png is what the reader sees."""
+    url, token, name = lab
+    nb = json.loads((catalog.get("lowrank_mhsa").notebook).read_text(encoding="utf-8"))
+    expected = sum(
+        1
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and "for_paper(" in "".join(c["source"])
+        and any("image/png" in o.get("data", {}) for o in c.get("outputs", []))
+    )
+    assert expected >= 2  # the overview and the mechanism view
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90000)
+    shown = page.wait_for_function(
+        """(n) => { const imgs = [...document.querySelectorAll('.jp-OutputArea-output img')]
+                        .filter(i => i.src.startsWith('data:image/png') && i.complete && i.naturalWidth > 0);
+                    return imgs.length >= n ? imgs.length : false; }""",
+        arg=expected,
+        timeout=60000,
+    ).json_value()
+    assert shown >= expected
+    page.close()
+
+
 def test_lab_runs_notebook_01_and_slider_redraws(browser, lab):
     url, token, name = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
