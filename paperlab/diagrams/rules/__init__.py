@@ -25,7 +25,6 @@ from paperlab.diagrams.rules.maps import (
     _conv,
     _einsum,
     _embedding,
-    _embedding_bag,
     _linear,
     _matmul,
     _pairwise,
@@ -112,10 +111,9 @@ for _names, _rule in [
     (("matmul", "rmatmul", "mm", "bmm", "mv", "dot", "inner"), _matmul),
     (("einsum",), _einsum),
     (("linalg_solve", "solve"), _solve),
-    (("embedding_bag",), _embedding_bag),
     (("cdist", "cosine_similarity"), _pairwise),
     (("conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"), _conv),
-    (("embedding",), _embedding),
+    (("embedding", "embedding_bag"), _embedding),
     (
         (
             "max_pool1d",

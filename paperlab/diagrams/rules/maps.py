@@ -311,50 +311,27 @@ def _embedding(
     ins: list[Tensor],
     outs: list[torch.Tensor],
 ) -> None:
+    """``embedding``: a lookup (a learned map from one-hot rows); ``embedding_bag`` also pools each bag
+    (sum/mean/max), so the token wire ends in the box."""
     idx, w = args[0], _arg(args, kwargs, 1, "weight")
     t = tr.get(idx)
-    if t is None:  # the weight itself is traced (e.g. produced by a hypernetwork)
+    if t is None or not isinstance(w, torch.Tensor):  # the weight itself is traced (e.g. from a hypernetwork)
         tr.generic(name, ins, outs, known=True)
         return
+    out = outs[0]
+    if name == "embedding_bag":
+        bags = t.axes[0] if idx.dim() == 2 and out.shape[0] == idx.shape[0] else tr.fresh("b", out.shape[0])
+        kept, note = [bags], f"{_arg(args, kwargs, 6, 'mode', 'mean')} of looked-up rows, V={w.shape[0]}"
+    else:
+        kept, note = list(t.axes), f"lookup, V={w.shape[0]}"
     tr.node(
         "linear",
         _learned_label(tr, w),
         [t],
-        [(outs[0], [*t.axes, tr.fresh("e", w.shape[-1])])],
+        [(out, [*kept, tr.fresh("e", w.shape[-1])])],
         learned=tr.is_learned(w),
-        beside=t.axes,
-        note=f"lookup, V={w.shape[0]}",
-    )
-
-
-def _embedding_bag(
-    tr: Tracer,
-    name: str,
-    args: Sequence[Any],
-    kwargs: dict[str, Any],
-    ins: list[Tensor],
-    outs: list[torch.Tensor],
-) -> None:
-    """``embedding_bag``: look up each token's row and pool each bag (sum/mean/max) in one learned box."""
-    idx, w = args[0], _arg(args, kwargs, 1, "weight")
-    mode = _arg(args, kwargs, 6, "mode", "mean")
-    t = tr.get(idx)
-    if t is None or not isinstance(w, torch.Tensor):
-        tr.generic(name, ins, outs, known=True)
-        return
-    out = outs[0] if outs else None
-    if out is None:
-        tr.generic(name, ins, outs, known=True)
-        return
-    bags = t.axes[0] if idx.dim() == 2 and out.shape[0] == idx.shape[0] else tr.fresh("b", out.shape[0])
-    tr.node(
-        "linear",
-        _learned_label(tr, w),
-        [t],
-        [(out, [bags, tr.fresh("e", w.shape[-1])])],
-        learned=tr.is_learned(w),
-        beside=[bags] if bags in t.axes else [],
-        note=f"{mode} of looked-up rows, V={w.shape[0]}",
+        beside=[a for a in kept if a in t.axes],
+        note=note,
     )
 
 

@@ -46,9 +46,15 @@ def _rnn_cell(
         return
     gates = {"LSTMCell": 4, "GRUCell": 3}.get(type(m).__name__, 1)
     n = x.shape[0] if x.dim() == 2 else 1
-    flops = 2 * n * gates * m.hidden_size * (m.input_size + m.hidden_size)
     hidden = tr.fresh("h", m.hidden_size)
-    results = [(o, [*t.axes[:-1], hidden]) for o in outs]
+    flops = 2 * n * gates * m.hidden_size * (m.input_size + m.hidden_size)
+    _recurrent_box(tr, path, m, ins, [(o, [*t.axes[:-1], hidden]) for o in outs], flops, "one step")
+
+
+def _recurrent_box(
+    tr: Tracer, path: str, m: nn.Module, ins: list[Tensor], results: list, flops: int, note: str
+) -> None:
+    """One learned block for a recurrent module, its matmul cost counted as linear."""
     tr.node(
         "block",
         type(m).__name__,
@@ -57,7 +63,7 @@ def _rnn_cell(
         learned=True,
         flops=flops,
         inner_flops={"linear": flops},
-        note="one step",
+        note=note,
         path=path,
         scope=tr.atomic_scope(path, m),
     )
@@ -90,18 +96,7 @@ def _rnn(
         last = hidden if o.shape[-1] == hidden.size else tr.fresh("h", o.shape[-1])
         results.append((o, [tr.fresh("l", o.shape[0]), *batch, last][-o.dim() :]))
     layers = f"{m.num_layers} layer{'s' if m.num_layers > 1 else ''}" + (", bidirectional" if d == 2 else "")
-    tr.node(
-        "block",
-        type(m).__name__,
-        ins,
-        results,
-        learned=True,
-        flops=flops,
-        inner_flops={"linear": flops},
-        note=layers,
-        path=path,
-        scope=tr.atomic_scope(path, m),
-    )
+    _recurrent_box(tr, path, m, ins, results, flops, layers)
 
 
 def _mha(
