@@ -475,7 +475,9 @@ class Filter:
     group: str = ""  # for the scatter's legend
 
 
-def dfn_filter(world: World, run: DFNRun, name: str = "DFN (clean set)", group: str = "DFN") -> Filter:
+def dfn_filter(
+    world: World, run: DFNRun, name: str = "DFN (clean set)", group: str = "DFN, early-stopped (ours)"
+) -> Filter:
     return Filter(
         name,
         zero_shot_accuracy(run.model, world.x_test, world.y_test),
@@ -616,7 +618,7 @@ def filter_zoo(
     on the whole pool."""
     out = [
         clip_filter(
-            world, train_clip(world.clean, steps=n, seed=seed + 11), f"DFN, {n} steps", "DFN (clean set)"
+            world, train_clip(world.clean, steps=n, seed=seed + 11), f"DFN, {n} steps", "DFN, fixed length"
         )
         for n in lengths
     ]
