@@ -678,24 +678,28 @@ CLAIM = Claim(
     slug="data_filtering_networks",
     statement=(
         "a CLIP trained on the top 30 % of a noisy pool by the cosine score of a DFN (a CLIP trained on a small "
-        "clean set) beats, at the same compute, the same CLIP on the whole pool and on a random 30 %"
+        "clean set) beats, at the same compute, the same CLIP on the whole pool by at least 5 points of zero-shot "
+        "accuracy, and the same CLIP on a random 30 %"
     ),
+    # Not reproduced: the 5-point margin (the check this notebook was specified with) is met on 2 of 3 seeds;
+    # the gain over the pool is positive on every seed, which is reported, not asserted in its place.
+    reproduced=False,
     clauses=(
         Clause("clean_kept", "fraction of clean pairs in the row's training set", ">=", 0.75, kind="sanity"),
         Clause(
-            "gain_vs_pool",
-            "zero-shot accuracy of the CLIP trained on the row's set minus on the whole pool, in points",
-            ">",
-            0.0,
-        ),
-        Clause(
             "gain_vs_pool_5",
-            "the same gain against the 5-point margin the issue asks for, in points",
+            "zero-shot accuracy of the CLIP trained on the row's set minus on the whole pool, in points",
             ">=",
             5.0,
-            kind="reported",
         ),
         Clause("gain_vs_random", "the same minus a random 30 % of the pool, in points", ">", 0.0),
+        Clause(
+            "gain_vs_pool",
+            "the gain over the whole pool without the margin (any improvement), in points",
+            ">",
+            0.0,
+            kind="reported",
+        ),
         Clause(
             "gain_vs_classifier",
             "the same minus the classifier filter's 30 % (the paper's comparator), in points",
