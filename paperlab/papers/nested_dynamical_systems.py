@@ -33,6 +33,7 @@ import torch
 from torch import nn
 
 from paperlab.claims import Claim, Clause
+from paperlab.config import SMOKE_STEPS, current
 from paperlab.train import progress
 
 ACTIVATIONS = ("tanh", "relu", "identity")
@@ -223,7 +224,11 @@ def compare_with_autograd(
 
     The tracked weights are input weights from the two highest-variance pixels (pixel 0, a corner,
     is 0 in every digit, so its weights never move) and one output-layer weight.
+    Under smoke ``steps`` is cut to :data:`paperlab.config.SMOKE_STEPS` (its own training loop, cut like
+    ``paperlab.train.fit``'s steps).
     """
+    if current().smoke:
+        steps = min(steps, SMOKE_STEPS)
     sizes = sizes or [64, 32, 10]
     x, y = load_digits_tensors(seed)
     net = Network(sizes, seed=seed)
