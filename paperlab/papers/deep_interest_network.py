@@ -8,7 +8,8 @@ CTR models of the Embedding&MLP kind compress a user's behaviour history into on
 
 where a(·) is a small feed-forward net of the pair. The paper feeds it the behaviour, the ad and their
 out product (Fig. 2); the official code (zhougr1993/DeepInterestNetwork, ``din/model.py``) feeds
-``[q, k, q − k, q ⊙ k]`` to an 80-40-1 sigmoid MLP, which we follow. The paper stresses that the weights
+``[q, k, q − k, q ⊙ k]`` to an 80-40-1 sigmoid MLP. We take the code's input and, by default, the paper's
+size (one hidden layer of 36 units, Fig. 2; sigmoid as in the code). The paper stresses that the weights
 are **not** normalised (no softmax: "Σ_i w_i = 1 is relaxed ... to reserve the intensity of user
 interests"); the official code nevertheless masks, scales by 1/sqrt(d) and applies a softmax. Both are
 built here (``attention="din"`` and ``attention="softmax"``).
@@ -219,8 +220,9 @@ def mlp(sizes: tuple[int, ...], act: str = "sigmoid") -> nn.Sequential:
 
 
 class ActivationUnit(nn.Module):
-    """The local activation unit a(e_j, v_A) of Eq. 3 / Fig. 2: an 80-40-1 sigmoid MLP over
-    ``[q, k, q − k, q ⊙ k]`` (the official code's input) → one weight per behaviour, (B, T).
+    """The local activation unit a(e_j, v_A) of Eq. 3 / Fig. 2: a sigmoid MLP (``hidden`` units, then one
+    linear output) over ``[q, k, q − k, q ⊙ k]`` (the official code's input; the code uses 80-40, the
+    paper's Fig. 2 one layer of 36) → one weight per behaviour, (B, T).
 
     ``query=False`` is the ablation a(e_j): the unit sees the behaviour only, so its weights cannot
     depend on the candidate."""
