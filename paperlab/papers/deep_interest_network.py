@@ -574,6 +574,10 @@ CLAIM = Claim(
         "ranks each user's impressions better (GAUC) than sum pooling, and puts the weight on the "
         "behaviours that match the candidate (paper Table 3, Fig. 5)"
     ),
+    # Not reproduced as specified: the attention clause (>= 2x on the candidate's category) holds on 2 of 3
+    # seeds (1.87 on seed 2); it stays an evidence clause rather than being demoted after the fact. The GAUC
+    # clauses hold on every seed (ledger).
+    reproduced=False,
     clauses=(
         Clause("gauc_gain", "test GAUC minus the base model's (sum pooling, same budget)", ">=", 0.02),
         Clause("gain_vs_long_base", "test GAUC minus the base model's trained with 3x the steps", ">=", 0.02),
@@ -582,7 +586,6 @@ CLAIM = Claim(
             "mean |w_j| on the behaviours of the candidate's category / mean |w_j| (sum pooling: 1)",
             ">=",
             2.0,
-            kind="reported",
         ),
         Clause("gauc", "test GAUC", ">=", 0.6, kind="sanity"),
     ),
