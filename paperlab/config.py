@@ -210,6 +210,21 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device(name)
 
 
+def _limit_blas(n_threads: int) -> None:
+    """NumPy/SciPy's BLAS and LAPACK (OpenBLAS, MKL) at the same thread count as torch, for the rest of the run.
+
+    Left alone, OpenBLAS starts one thread per core; on a busy 2-core machine (CI runs two notebooks at once)
+    its threads spin against the other job: an ``eigh`` of notebook 37 took 16.6 s that way, 0.2 s on one
+    thread, with the same result.
+    """
+    try:
+        import scipy.linalg  # noqa: F401 - SciPy bundles its own OpenBLAS: load it so that the limit reaches it
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # both come with scikit-learn; without them BLAS keeps its own default
+        return
+    threadpool_limits(limits=n_threads, user_api="blas")
+
+
 def setup(
     seed: int = 0,
     *,
@@ -234,6 +249,7 @@ def setup(
     else:
         n_threads = env.threads or (1 if mode == "fast" else os.cpu_count() or 1)
     torch.set_num_threads(n_threads)
+    _limit_blas(n_threads)
     cfg = Config(
         mode=mode,
         seed=seed,

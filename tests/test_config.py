@@ -72,3 +72,15 @@ def test_budget_by_mode_and_smoke():
         with pytest.raises(ValueError, match="budget"):
             fast.budget(bad, 10)
     paperlab.setup(seed=0, mode="fast", smoke=False, verbose=False)
+
+
+def test_setup_limits_blas_threads_like_torch() -> None:
+    """NumPy's and SciPy's OpenBLAS run at the run's thread count (they spin against a busy core otherwise)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import paperlab
+
+    with threadpool_limits(limits=None):  # restore whatever the process had afterwards
+        paperlab.setup(threads=1, verbose=False)
+        blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
+        assert blas and all(i["num_threads"] == 1 for i in blas), blas
