@@ -43,6 +43,10 @@ def main(argv: list[str]) -> int:
         print("ruff found problems (fix them with `ruff check --fix` and `ruff format`)")
         return lint.returncode or fmt.returncode
     env = dict(os.environ, PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0")
+    # one pytest worker per core: each (and each notebook kernel it starts) runs torch and BLAS on one thread
+    if _parallel(argv):
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, "1")
     code = subprocess.run([sys.executable, "-m", "pytest", *_parallel(argv), *argv], env=env).returncode
     print(f"test suite wall time: {time.time() - t0:.0f} s ({_describe(argv)})")
     if code == 5:
