@@ -19,7 +19,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.linear_model import LogisticRegression
-from threadpoolctl import threadpool_limits
 from torch import nn
 
 from paperlab.claims import Claim, Clause
@@ -260,11 +259,8 @@ def topic_probe(
         keep_te &= mask_test
     a, b = h_train[keep_tr].numpy(), h_test[keep_te].numpy()  # (positions, d)
     mu, sd = a.mean(0), a.std(0) + 1e-6
-    # BLAS at the run's thread count, like torch (paperlab.setup): OpenBLAS's own 2 threads spin against a
-    # busy second core and made this fit ~20x slower (12 s vs 0.5 s on the shared 2-core machine).
-    with threadpool_limits(limits=current().threads):
-        clf = LogisticRegression(max_iter=300).fit((a - mu) / sd, z_train[keep_tr].numpy())
-        return float(clf.score((b - mu) / sd, z_test[keep_te].numpy()))
+    clf = LogisticRegression(max_iter=300).fit((a - mu) / sd, z_train[keep_tr].numpy())
+    return float(clf.score((b - mu) / sd, z_test[keep_te].numpy()))
 
 
 def evaluate(
