@@ -17,17 +17,14 @@ experiment functions that pair theory curves with simulations.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from torch import nn
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import current
 from paperlab.theory.kernels import nngp_kernel
 from paperlab.theory.rf import power_law_task, rf_ridge_solution, simulate_rf_ridge
 
@@ -84,19 +81,6 @@ class EigenTask:
     coeffs_sq: np.ndarray
 
 
-def _run_threads(fn):
-    """Run ``fn`` with BLAS/LAPACK at the run's thread count, like torch (``paperlab.setup``). OpenBLAS's
-    own threads (2 on the 2-core machine) spin against a busy second core: the sweeps' ``eigh`` took
-    16.6 s of notebook cell 10's 31 s that way, 0.2 s on one thread, with the same results."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        with threadpool_limits(limits=current().threads):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 def digits_task() -> EigenTask:
     """Digits (1,797 × 64, standardised) with centred one-hot targets, eigen-decomposed under the arc-cosine kernel."""
     from sklearn.datasets import load_digits
@@ -120,7 +104,6 @@ def digits_task() -> EigenTask:
 # 3. experiments ------------------------------------------------------------------------------------------
 
 
-@_run_threads
 def theory_grid(
     task_eigs: np.ndarray, task_v2: np.ndarray, *, n_samples, n_features, ridges, noise_var: float
 ):
@@ -138,7 +121,6 @@ def theory_grid(
     return test, train
 
 
-@_run_threads
 def simulate_digits_rf(
     task: EigenTask, *, n_samples: int, n_features: int | None, ridges, trials: int = 4, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -196,7 +178,6 @@ class FeatureSweep:
     test: np.ndarray
 
 
-@_run_threads
 def feature_sweep(lam, v2, *, noise_var: float, trials: int, seed: int) -> FeatureSweep:
     """Simulated train/test MSE over N (and the kernel, N = ∞) at every ridge in RIDGES."""
     runs = [
@@ -209,7 +190,6 @@ def feature_sweep(lam, v2, *, noise_var: float, trials: int, seed: int) -> Featu
     return FeatureSweep(noise_var, np.array([r[0] for r in runs]), np.array([r[1] for r in runs]))
 
 
-@_run_threads
 def samples_sweep(lam, v2, *, trials: int, seed: int, n_features: int = 512) -> np.ndarray:
     """Simulated test MSE (len(SAMPLES), len(RIDGES)) over n at N = 512, noiseless."""
     return np.array(

@@ -13,7 +13,6 @@ Hermite-polynomial activations (closed-form duals) from :func:`~paperlab.theory.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -21,11 +20,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from threadpoolctl import threadpool_limits
 from torch import nn
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import current
 from paperlab.theory import ntk_limits as nl
 from paperlab.theory.kernels import ntk_kernel
 from paperlab.train import progress
@@ -124,19 +121,6 @@ class NTKRecursion(nn.Module):
         return theta
 
 
-def _run_threads(fn):
-    """Run ``fn`` with BLAS/LAPACK at the run's thread count, like torch (``paperlab.setup``): the kernel
-    solves are numpy; OpenBLAS's own threads (2 on the 2-core machine) spin against busy cores, and the
-    full-mode smoke took 131 s instead of 11 s under load that way. Same results on one thread."""
-
-    @functools.wraps(fn)
-    def run(*args, **kwargs):
-        with threadpool_limits(limits=current().threads):
-            return fn(*args, **kwargs)
-
-    return run
-
-
 # 2. data -------------------------------------------------------------------------------------------
 def sphere_data(n: int, *, dim: int = 4, p_major: float = 0.7, separation: float = 1.0, seed: int = 0):
     """Imbalanced two-class data on S^dim ⊂ R^(dim+1): x = normalise(N(0, I) + y·separation·e₁), P(y = +1) = p_major."""
@@ -184,7 +168,6 @@ class Taxonomy:
     koenigs_agreement: float = float("nan")  # depth-∞ singular classifier vs the Hilbert kernel classifier
 
 
-@_run_threads
 def run_taxonomy(
     *,
     n_train: int = 200,
@@ -223,7 +206,6 @@ def run_taxonomy(
     )
 
 
-@_run_threads
 def circle_predictions(
     depth: int, *, n_train: int = 12, n_grid: int = 360, seed: int = 0
 ) -> dict[str, np.ndarray]:
@@ -245,7 +227,6 @@ CLAIM_DEPTH = 200  # the singular NTK's off-diagonal underflows float64 near L �
 RELU_CONTROL_DEPTHS = (10, 200)
 
 
-@_run_threads
 def kernel_of(activation: str, depth: int, r: np.ndarray) -> np.ndarray:
     """The normalised depth-``depth`` NTK Θ_L / Θ_L(1) of ``activation`` at chord distances ``r`` on the sphere.
 
@@ -318,7 +299,6 @@ class SingularLimit:
 HILBERT_EXPONENT = 4.0  # the Hilbert kernel on S⁴: ‖x − z‖^(−d), d = 4
 
 
-@_run_threads
 def singular_limit(seed: int = 0, *, n_train: int = 200, n_test: int = 1000, dim: int = 4) -> SingularLimit:
     """Ours (the singular activation's NTK at depth :data:`CLAIM_DEPTH`) against the negative controls on
     imbalanced S⁴ data: the 1-NN rule (the 1-NN limit; exponent ∞) and the ReLU NTK at depths
