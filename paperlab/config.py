@@ -210,6 +210,13 @@ def pick_device(device: str | None = None) -> torch.device:
     return torch.device(name)
 
 
+def own_steps(steps: int) -> int:
+    """Steps (or epochs) of a training loop of a module's own, not :func:`paperlab.train.fit`: cut to
+    :data:`SMOKE_STEPS` under smoke, as ``fit`` is, so that the full path proves it runs in seconds; fast and
+    full mode train ``steps``. (``cfg.budget(n, n)`` is no cut: under smoke it returns the fast count, n.)"""
+    return min(steps, SMOKE_STEPS) if current().smoke else steps
+
+
 def _limit_blas(n_threads: int) -> None:
     """NumPy/SciPy's BLAS and LAPACK (OpenBLAS, MKL) at the same thread count as torch, for the rest of the run.
 

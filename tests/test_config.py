@@ -84,3 +84,14 @@ def test_setup_limits_blas_threads_like_torch() -> None:
         paperlab.setup(threads=1, verbose=False)
         blas = [i for i in threadpool_info() if i["user_api"] == "blas"]
         assert blas and all(i["num_threads"] == 1 for i in blas), blas
+
+
+def test_own_steps_cuts_own_loops_under_smoke_only():
+    from paperlab.config import SMOKE_STEPS, own_steps
+
+    paperlab.setup(seed=0, mode="full", smoke=True, verbose=False)
+    assert own_steps(500) == SMOKE_STEPS and own_steps(2) == 2
+    paperlab.setup(seed=0, mode="full", smoke=False, verbose=False)
+    assert own_steps(500) == 500
+    paperlab.setup(seed=0, mode="fast", smoke=False, verbose=False)
+    assert own_steps(500) == 500

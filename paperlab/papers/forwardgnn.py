@@ -35,7 +35,7 @@ from torch_geometric.nn import GCNConv
 from torch_geometric.nn.models import GCN, MLP
 
 from paperlab.claims import OURS, Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.graphs import csbm
 from paperlab.nn.graphs import features_forward, fit_node_classifier, graph_forward
 
@@ -385,8 +385,7 @@ def run_all(seed: int, *, epochs: int = 150, n: int = 600, feature_noise: float 
 
     Under smoke ``epochs`` is cut to :data:`paperlab.config.SMOKE_STEPS` (these are its own training
     loops, cut like ``paperlab.train.fit``'s steps), so the full path proves it runs in seconds."""
-    if current().smoke:
-        epochs = min(epochs, SMOKE_STEPS)
+    epochs = own_steps(epochs)
     data = graph(seed, n=n, feature_noise=feature_noise)
     aug = add_virtual_nodes(data, seed=seed)
     d, c = data.num_features, aug.n_classes

@@ -51,7 +51,7 @@ from torch_geometric.transforms import RandomLinkSplit
 from torch_geometric.utils import dropout_edge
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.graphs import csbm
 
 METHODS = ("GraphMAE", "BGRL", "GRACE", "CCA-SSG")
@@ -323,8 +323,7 @@ def pretrain(
         raise ValueError(f"batching must be one of {BATCHINGS}; got {batching!r}")
     if epochs < 1:
         raise ValueError(f"epochs must be >= 1; got {epochs}")
-    if current().smoke:  # its own training loop: cut like paperlab.train.fit's steps under smoke
-        epochs = min(epochs, SMOKE_STEPS)
+    epochs = own_steps(epochs)  # its own training loop: cut like paperlab.train.fit's steps under smoke
     torch.manual_seed(seed)
     model = build(method, data.num_features)
     opt = torch.optim.Adam(

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.bundled import digits
 from paperlab.data.tasks import accuracy_matrix, average_accuracy, forgetting, split_digits
 from paperlab.nn.hyper import (
@@ -38,14 +38,6 @@ from paperlab.nn.hyper import (
     train_direct_sequence,
     train_hnet_sequence,
 )
-
-
-def _steps(steps: int) -> int:
-    """Optimiser steps of this module's own training loops (not ``paperlab.train.fit``): under smoke cut
-    to :data:`paperlab.config.SMOKE_STEPS` like ``fit``, so the full path proves it runs in seconds;
-    fast and full mode train ``steps``."""
-    return min(steps, SMOKE_STEPS) if current().smoke else steps
-
 
 # --- 1. models ------------------------------------------------------------------------------
 
@@ -120,7 +112,7 @@ def train_classifier(model: nn.Module, *, steps: int = 600, lr: float = 3e-3, se
     x_tr, x_te, y_tr, y_te = digits(seed=seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(_steps(steps)):
+    for _ in range(own_steps(steps)):
         idx = torch.randint(len(x_tr), (64,), generator=gen)
         loss = F.cross_entropy(model(x_tr[idx]), y_tr[idx])
         opt.zero_grad()
@@ -173,7 +165,7 @@ def run_continual(
     Returns method -> accuracy matrix R[i, j] (accuracy on task j after training task i).
     """
     tasks = tasks if tasks is not None else split_digits(n_tasks, seed=seed)
-    steps = _steps(steps)
+    steps = own_steps(steps)
     out = {}
     for name, b in ((f"hypernet β={beta:g}", beta), ("hypernet β=0", 0.0)):
         target, hnet = make_hnet(len(tasks), seed, tasks[0].n_out)
@@ -189,7 +181,7 @@ def beta_sweep(
 ) -> dict[float, np.ndarray]:
     """β -> accuracy matrix of the task-conditioned hypernetwork on Split-digits (the regulariser's strength)."""
     tasks = tasks if tasks is not None else split_digits(5, seed=seed)
-    steps = _steps(steps)
+    steps = own_steps(steps)
     out = {}
     for beta in betas:
         target, hnet = make_hnet(len(tasks), seed, tasks[0].n_out)

@@ -32,19 +32,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.bundled import digits
 from paperlab.nn.hyper import flat_size, functional_forward, param_shapes, unflatten
 from paperlab.train import batches
 
 ENCODINGS = (None, "z|1-z", "cos|sin")
-
-
-def _steps(steps: int) -> int:
-    """Optimiser steps of this module's own training loops (not ``paperlab.train.fit``): under smoke cut
-    to :data:`paperlab.config.SMOKE_STEPS` like ``fit``, so the full path proves it runs in seconds;
-    fast and full mode train ``steps``."""
-    return min(steps, SMOKE_STEPS) if current().smoke else steps
 
 
 # --- 1. models ------------------------------------------------------------------------------
@@ -229,7 +222,7 @@ def train(
     gen = torch.Generator().manual_seed(seed + 7)
     epoch, run = batches(x_tr, y_tr, batch_size=batch_size, seed=seed), Run(name, lr)
     stream = (b for _ in iter(int, 1) for b in epoch())  # minibatches, epoch after epoch
-    steps = _steps(steps)
+    steps = own_steps(steps)
     for step in range(steps + 1):
         if step % eval_every == 0 or step == steps:
             run.steps.append(step)

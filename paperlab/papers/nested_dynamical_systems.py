@@ -33,7 +33,7 @@ import torch
 from torch import nn
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.train import progress
 
 ACTIVATIONS = ("tanh", "relu", "identity")
@@ -227,8 +227,7 @@ def compare_with_autograd(
     Under smoke ``steps`` is cut to :data:`paperlab.config.SMOKE_STEPS` (its own training loop, cut like
     ``paperlab.train.fit``'s steps).
     """
-    if current().smoke:
-        steps = min(steps, SMOKE_STEPS)
+    steps = own_steps(steps)
     sizes = sizes or [64, 32, 10]
     x, y = load_digits_tensors(seed)
     net = Network(sizes, seed=seed)

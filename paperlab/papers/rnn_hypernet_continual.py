@@ -25,7 +25,7 @@ from torch import nn
 from torch.func import functional_call, grad, vmap
 
 from paperlab.claims import OURS, Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.tasks import accuracy_matrix, average_accuracy, forgetting, permuted_digits
 from paperlab.nn.hyper import (
     ChunkedHyperNet,
@@ -143,13 +143,6 @@ class EWC:
 # --- 3. experiments ----------------------------------------------------------------------------
 
 
-def _steps(steps: int) -> int:
-    """Adam steps per task of the sequence loops (their own loops, not ``paperlab.train.fit``): under
-    smoke cut to :data:`paperlab.config.SMOKE_STEPS` like ``fit``, so the full path proves it runs in
-    seconds; fast and full mode train ``steps``."""
-    return min(steps, SMOKE_STEPS) if current().smoke else steps
-
-
 def run_all(
     tasks,
     *,
@@ -165,7 +158,7 @@ def run_all(
     Both hypernetworks use Adam at ``hnet_lr`` (3e-3 fitted each Permuted-digits task better than 1e-3
     for both); the directly parameterised baselines use ``lr`` (a larger step only forgets faster).
     """
-    steps = _steps(steps)
+    steps = own_steps(steps)
     n_out = tasks[0].n_out
     out = {}
     for name, (target, hnet) in make_hnets(len(tasks), n_out, seed).items():
@@ -301,7 +294,7 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 
 def lambda_sweep(tasks, lambdas: Sequence[float], *, steps: int = 300, seed: int = 0) -> dict[float, float]:
     """EWC's final mean accuracy for each λ (the baseline's tuning)."""
-    steps = _steps(steps)
+    steps = own_steps(steps)
     out = {}
     for lam in lambdas:
         torch.manual_seed(seed)

@@ -36,7 +36,7 @@ from torch_geometric.nn.conv.gcn_conv import gcn_norm
 from torch_geometric.utils import scatter
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.train import progress
 
 MODELS = ("sheaf", "sheaf (maps = 1)", "lightgcn", "ngcf", "mf")
@@ -286,8 +286,7 @@ def train_bpr(
     """BPR training (the code's ``compute_bpr_loss``): for sampled (user, positive, negative) triples,
     ``softplus(s_un − s_up)`` plus ``decay · ½‖e⁰‖² / batch`` on the layer-0 embeddings; Adam.
     Under smoke ``steps`` is cut to :data:`paperlab.config.SMOKE_STEPS`, like ``paperlab.train.fit``."""
-    if current().smoke:
-        steps = min(steps, SMOKE_STEPS)
+    steps = own_steps(steps)
     gen = torch.Generator().manual_seed(seed)
     ei = data.edge_index  # one tensor for the whole run (the reverse-edge index is cached for it)
     train = torch.as_tensor(data.train)

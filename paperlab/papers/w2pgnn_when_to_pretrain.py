@@ -38,7 +38,7 @@ from torch_geometric.nn import GIN, global_add_pool
 from torch_geometric.utils import batched_negative_sampling, degree, to_networkx
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import SMOKE_STEPS, current
+from paperlab.config import own_steps
 from paperlab.data.graphs import dense_adj, graphon_values, sample_graphon
 from paperlab.train import progress
 
@@ -280,18 +280,13 @@ class GraphClassifier(nn.Module):
         return self.head(global_add_pool(h, batch) / 10.0)  # (graphs, n_classes)
 
 
-def _steps(steps: int) -> int:
-    """Steps of this module's own training loops: cut to ``SMOKE_STEPS`` under smoke (as ``fit`` does)."""
-    return min(steps, SMOKE_STEPS) if current().smoke else steps
-
-
 def pretrain_edges(
     model: GraphClassifier, graphs: list[Data], *, steps: int = 60, batch_size: int = 32, seed: int = 0
 ) -> list[float]:
     """Pre-train the encoder by edge prediction: ``σ(4·cos(h_i, h_j))`` for edges against as many sampled
     non-edges within the same graphs (PyG ``batched_negative_sampling``), binary cross-entropy.
     Under smoke ``steps`` is cut to :data:`paperlab.config.SMOKE_STEPS`, like ``paperlab.train.fit``."""
-    steps = _steps(steps)
+    steps = own_steps(steps)
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.encoder.parameters(), lr=1e-2)
     losses = []
@@ -318,7 +313,7 @@ def finetune_accuracy(
 ) -> float:
     """Train the whole classifier on the labelled ``train`` graphs (full batch, Adam) and return test accuracy.
     Under smoke ``steps`` is cut to :data:`paperlab.config.SMOKE_STEPS`, like ``paperlab.train.fit``."""
-    steps = _steps(steps)
+    steps = own_steps(steps)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     b_tr, b_te = Batch.from_data_list(train), Batch.from_data_list(test)
     for _ in range(steps):
