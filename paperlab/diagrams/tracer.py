@@ -22,6 +22,7 @@ from torch.overrides import TorchFunctionMode
 
 from paperlab.diagrams.ir import Axis, Diagram, Node, Scope, Tensor
 from paperlab.diagrams.rules import apply_rule, atomic_module
+from paperlab.diagrams.rules._common import _prime
 from paperlab.diagrams.rules._common import flatten as _flatten
 from paperlab.diagrams.rules.message_passing import hooks as mp_hooks
 from paperlab.diagrams.rules.message_passing import is_message_passing
@@ -198,8 +199,13 @@ class Tracer(TorchFunctionMode):
         beside: Iterable[Axis] = (),
         **meta: Any,
     ) -> Node:
-        """Add a box; ``outputs`` pairs each torch output with its wires."""
-        outs = [self.bind(v, axes) for v, axes in outputs]
+        """Add a box; ``outputs`` pairs each torch output with its wires.
+
+        One wire cannot be two axes of a value: where a rule gives an output the same wire twice (a Gram
+        matrix XᵀX, self-attention scores QKᵀ, distances between the rows of one set), the second is a wire
+        of its own, primed (f and f', t and t'), so the ops after it can tell the two apart.
+        """
+        outs = [self.bind(v, self._distinct(axes)) for v, axes in outputs]
         n = Node(
             len(self.nodes) + 1,
             kind,
@@ -214,6 +220,16 @@ class Tracer(TorchFunctionMode):
         )
         self.nodes.append(n)
         return n
+
+    def _distinct(self, axes: Sequence[Axis]) -> list[Axis]:
+        seen: set[int] = set()
+        out = []
+        for ax in axes:
+            if ax.id in seen:
+                ax = self.axis(_prime(ax), ax.size, fixed=True)
+            seen.add(ax.id)
+            out.append(ax)
+        return out
 
     def unify(self, a: Axis, b: Axis) -> None:
         """Two wires the code treats as the same axis: share a name (fixed names win)."""

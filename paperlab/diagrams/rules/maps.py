@@ -73,8 +73,6 @@ def _matmul(
     batch = _broadcast(tr, lead, tuple(out.shape[: out.dim() - (a.dim() > 1) - (b.dim() > 1)]))
     row = [] if a.dim() < 2 else [ta.axes[-2] if ta is not None else tr.fresh("f", a.shape[-2])]
     col = [] if b.dim() < 2 else [tb.axes[-1] if tb is not None else tr.fresh("f", b.shape[-1])]
-    if row and col and row[0] is col[0]:  # a Gram matrix XᵀX: its two wires are f and f'
-        col = [tr.axis(_prime(col[0]), col[0].size, fixed=True)]
     axes = [*batch, *row, *col]
     if ta is not None and tb is not None:
         k_b = tb.axes[-2] if b.dim() > 1 else tb.axes[-1]
@@ -162,7 +160,6 @@ def _einsum(
     sym: dict[str, Axis] = {}
     sizes: dict[str, int] = {}
     traced, consts = [], []
-    bound: dict[int, str] = {}  # wire id -> the symbol it stands for in this equation
     for op, term in zip(ops, terms, strict=True):
         t = tr.get(op)
         for pos, s in enumerate(term):
@@ -173,12 +170,6 @@ def _einsum(
         traced.append(t)
         for pos, s in enumerate(term):
             ax = t.axes[pos]
-            if bound.setdefault(ax.id, s) != s:
-                # one wire under two symbols (self-attention: queries and keys both run along t): the second
-                # symbol is a wire of its own, t', so that the score matrix has two axes and Σ says which one ends
-                if s not in sym:
-                    sym[s] = tr.axis(_prime(ax), ax.size, fixed=True)
-                continue
             if not s.startswith("…") and not ax.fixed:
                 ax.name, ax.fixed, ax.parts = s, True, ()
             if s in sym:
@@ -370,10 +361,11 @@ def _pairwise(
             )
             return
         tr.unify(ta.axes[-1], tb.axes[-1])
-        row, col = ta.axes[-2], tb.axes[-2]
-        if row is col:
-            col = tr.axis(_prime(col), col.size, fixed=True)
-        axes = [*ta.axes[:-2], row, col]
+        axes = [
+            *ta.axes[:-2],
+            ta.axes[-2],
+            tb.axes[-2],
+        ]  # rows of one set twice: the tracer primes the second
         label = f"{norm} over {ta.axes[-1].display}"
     else:
         dim = int(_arg(args, kwargs, 2, "dim", 1)) % a.dim()
