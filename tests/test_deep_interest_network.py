@@ -129,3 +129,18 @@ def test_generated_data_shapes_and_click_rule():
     assert np.allclose(data.click_prob_test, 1 / (1 + np.exp(-(-2.5 + 9.0 * w))))
     n_item, n_cat = data.occurrences()
     assert int(n_item.sum()) == 300 * 21 and int(n_cat.sum()) == 300 * 21
+
+
+def test_history_attention_sorts_by_category_and_matches_the_model():
+    data = din.multi_interest_ctr(50, 120, n_train=6, n_test=4, seed=1)
+    torch.manual_seed(0)
+    model = din.CTRModel(data.n_items, data.item_cat, dim=4, attention="din")
+    cats, w, p = din.history_attention(model, data, user=3, item=7)
+    assert np.all(np.diff(cats) >= 0) and sorted(cats.tolist()) == sorted(
+        data.item_cat[data.hist[3]].tolist()
+    )
+    with torch.no_grad():
+        order = np.argsort(data.item_cat[data.hist[3]], kind="stable")
+        hist = torch.as_tensor(data.hist[3][order])[None]
+        assert np.allclose(w, model.attention_weights(hist, torch.tensor([7]))[0].numpy())
+        assert p == pytest.approx(torch.sigmoid(model(hist, torch.tensor([7])))[0].item())

@@ -330,6 +330,25 @@ class CTRModel(nn.Module):
         return self.mlp(torch.cat([user, q], -1)).squeeze(-1) + self.item_bias(cand).squeeze(-1)
 
 
+def history_attention(
+    model: CTRModel, data: CTRData, user: int, item: int
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """One user's behaviours sorted by category (the paper's Fig. 5 layout): their categories, the model's
+    weights a(e_j, v_A) for the candidate ``item``, and the predicted click probability."""
+    order = np.argsort(data.item_cat[data.hist[user]], kind="stable")
+    hist = torch.as_tensor(data.hist[user][order])
+    with torch.no_grad():
+        w = model.attention_weights(hist[None], torch.tensor([item]))[0].numpy()
+        p = torch.sigmoid(model(hist[None], torch.tensor([item])))[0].item()
+    return data.item_cat[hist.numpy()], w, p
+
+
+def attention_bars(ax, cats: np.ndarray, w: np.ndarray, category: int) -> None:  # noqa: ANN001
+    """Bars of the weights over the history; dark where the behaviour is in the candidate's category."""
+    ax.bar(range(len(w)), w, color=np.where(cats == category, "#3366cc", "#c8d3ea"))
+    ax.set_xticks(range(len(w)), [str(c) for c in cats], fontsize=6)
+
+
 # --- 2. mini-batch aware regularisation and the metrics ------------------------------------------------
 
 
