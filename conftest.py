@@ -4,6 +4,7 @@
   runs on the same worker: a notebook's nbval items share the scope ``notebooks/NN_slug.ipynb`` (and a
   kernel). Notebooks are scheduled first, then the full-mode smoke, then the unit tests, so the long
   items do not trail at the end.
+* Each test gets back the run configuration (``paperlab.setup``) it started with.
 * A per-notebook timing report, slowest first (on the controller under xdist, which receives every
   worker's reports).
 """
@@ -28,6 +29,17 @@ def _rank(item: pytest.Item) -> int:
     if _notebook_of(item.nodeid):
         return 0
     return 1 if "test_reliability_smoke.py" in item.nodeid else 2
+
+
+@pytest.fixture(autouse=True)
+def _restore_run_config():
+    """A test that calls ``paperlab.setup`` (full mode, smoke) must not leave its run settings to the next test
+    on the same worker (a smoke config there cut ``own_steps`` loops to 3 steps in an unrelated test)."""
+    import paperlab.config as config
+
+    saved = config._current
+    yield
+    config._current = saved
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
