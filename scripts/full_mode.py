@@ -9,14 +9,16 @@ Each notebook is executed (never in place) into ``--out`` (default ``paperlab-ou
 reproduction; skipped after a failed smoke). The ledger (JSON, default ``results/full_mode.json``,
 meant to be committed) holds per notebook and run: the device, the wall time, the status (``ok``,
 ``failed``, ``interrupted``), the error's last line and cell, the cells whose assertions failed, and
-the claim table the notebook printed (the text output of its ``## Claim check`` section). It is
-rewritten after every run, so an interrupted session keeps what finished. Ctrl-C stops (exit 130).
+the claim table the notebook printed (the text output of its ``## Claim check`` section). Each run's
+entry is written as soon as the run ends (an interrupted run too), so an interrupted session keeps what
+finished. The write re-reads the ledger and merges the entry in under an exclusive lock
+(``paperlab.claims.update_json``: ``flock`` on ``.<ledger>.lock``, a uniquely named temporary file, then
+a rename), so two sessions writing one ledger keep each other's entries. Ctrl-C stops (exit 130).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -27,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from paperlab import catalog  # noqa: E402
+from paperlab.claims import LedgerError, check_json_file, update_json  # noqa: E402
 from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute  # noqa: E402
 
 
@@ -67,6 +70,26 @@ def _asserted(nb) -> list[int]:  # noqa: ANN001
     ]
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a run; ``entry`` is the interrupted run's ledger entry (status ``interrupted``)."""
+
+    def __init__(self, entry: dict) -> None:
+        super().__init__("interrupted")
+        self.entry = entry
+
+
+def save(ledger: Path, stem: str, kind: str, entry: dict) -> None:
+    """Merge one run's entry into the ledger file as it is now (not as this session first read it)."""
+
+    def merge(data: dict) -> None:
+        runs = data.setdefault(stem, {})
+        if not isinstance(runs, dict):
+            raise LedgerError(f"{ledger}: entry {stem!r} is not an object")
+        runs[kind] = entry
+
+    update_json(ledger, merge)
+
+
 def run_one(path: Path, out: Path, *, smoke: bool, timeout: int) -> dict:
     env = {"PAPERLAB_MODE": "full", "PAPERLAB_SMOKE": "1" if smoke else "0", "PAPERLAB_PROGRESS": "0"}
     os.environ.update(env)
@@ -81,7 +104,7 @@ def run_one(path: Path, out: Path, *, smoke: bool, timeout: int) -> dict:
         entry.update(status=exc.verb, cell=exc.cell, error=exc.error, notebook=str(exc.failed_path or ""))
         if isinstance(exc, NotebookInterrupted):
             entry["wall_s"] = round(time.time() - t0, 1)
-            raise KeyboardInterrupt from exc
+            raise Interrupted(entry) from exc
     entry["wall_s"] = round(time.time() - t0, 1)
     return entry
 
@@ -99,13 +122,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.papers
         else [p for p in catalog.PAPERS if p.has_notebook]
     )
-    ledger = json.loads(args.ledger.read_text()) if args.ledger.is_file() else {}
-    args.ledger.parent.mkdir(parents=True, exist_ok=True)
-
-    def save() -> None:
-        tmp = args.ledger.with_name(args.ledger.name + ".tmp")
-        tmp.write_text(json.dumps(ledger, indent=1, sort_keys=True) + "\n")
-        os.replace(tmp, args.ledger)
+    try:  # refuse an unreadable ledger or an unwritable folder before the first run, not after it
+        check_json_file(args.ledger)
+    except LedgerError as exc:
+        print(f"full_mode: {exc}", file=sys.stderr)
+        return 2
 
     bad = 0
     try:
@@ -114,9 +135,14 @@ def main(argv: list[str] | None = None) -> int:
             for smoke in (True, False) if not args.smoke_only else (True,):
                 kind = "smoke" if smoke else "full"
                 print(f"{stem}: {kind} ...", flush=True)
-                entry = run_one(paper.notebook, args.out, smoke=smoke, timeout=120 if smoke else args.timeout)
-                ledger.setdefault(stem, {})[kind] = entry
-                save()
+                try:
+                    entry = run_one(
+                        paper.notebook, args.out, smoke=smoke, timeout=120 if smoke else args.timeout
+                    )
+                except Interrupted as exc:
+                    save(args.ledger, stem, kind, exc.entry)
+                    raise
+                save(args.ledger, stem, kind, entry)
                 print(
                     f"{stem}: {kind} {entry['status']} in {entry['wall_s']} s {entry.get('error', '')}",
                     flush=True,
@@ -125,9 +151,11 @@ def main(argv: list[str] | None = None) -> int:
                     bad += 1
                     break  # no full run after a failed smoke
     except KeyboardInterrupt:
-        save()
         print(f"interrupted; the ledger so far: {args.ledger}")
         return 130
+    except LedgerError as exc:  # e.g. the disk filled up: the ledger keeps every earlier entry
+        print(f"full_mode: {exc}", file=sys.stderr)
+        return 2
     print(f"ledger: {args.ledger} ({bad} failed)")
     return 1 if bad else 0
 
