@@ -1,7 +1,7 @@
 """The ``paperlab`` command: list the papers, run a notebook headlessly, render the circuit diagrams.
 
 paperlab list [--group G]
-paperlab run SLUG [--full] [--out DIR]
+paperlab run SLUG|NOTEBOOK.ipynb [--full] [--out DIR] [--force]
 paperlab diagrams [--out DIR] [--only SLUG ...]
 paperlab calibrate SLUG [--seeds 0 1 2] [--dry-run]
 paperlab site [--out DIR]
@@ -33,35 +33,93 @@ def _cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_out(out: Path, dst: Path) -> str | None:
-    """Create ``--out`` and test-write it before any cell runs; the reason it is unusable, or None."""
+def _check_writable(out: Path, what: str = "--out") -> str | None:
+    """Create ``out`` and test-write it (64 KiB, flushed to disk) before any work; why not, or None."""
     try:
         out.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out, prefix=".paperlab-write-test-"):
-            pass
+        with tempfile.NamedTemporaryFile(dir=out, prefix=".paperlab-write-test-") as f:
+            f.write(b"\0" * 65536)  # an empty file fits on a full disk; this does not
+            f.flush()
+            os.fsync(f.fileno())
     except OSError as exc:
-        return f"cannot write to --out {out}: {exc.strerror or exc}"
+        return f"cannot write to {what} {out}: {exc.strerror or exc}"
+    return None
+
+
+def _check_out(out: Path, dst: Path, src: Path, force: bool = False) -> str | None:
+    """Create ``--out`` and test-write it before any cell runs; the reason it is unusable, or None.
+
+    A notebook already at ``dst`` is replaced only when it is the same notebook as ``src`` (same cells)
+    or a copy an earlier ``paperlab run`` wrote and nobody edited since; anything else (a student's
+    edited notebook) needs ``--force``.
+    """
+    problem = _check_writable(out)
+    if problem is not None:
+        return problem
     if dst.exists() and not dst.is_file():
         return f"{dst} exists and is not a file"
-    return None
+    if force or not dst.exists() or dst.resolve() == src.resolve():
+        return None
+    import nbformat
+
+    from paperlab.notebooks import sources_digest
+
+    try:
+        here = nbformat.read(dst, as_version=4)
+        mine = sources_digest(nbformat.read(src, as_version=4))
+    except Exception:  # noqa: BLE001 - not a notebook (or not readable): not ours to replace
+        here, mine = None, None
+    if here is not None:
+        digest = sources_digest(here)
+        if digest == mine or digest == here.metadata.get("paperlab", {}).get("sources_sha256"):
+            return None
+    return (
+        f"{dst} exists and is not a run of {src.name} (edited since?); it was left as it is. "
+        f"To run that notebook itself: paperlab run {dst}; or choose another --out, or pass --force to replace it"
+    )
+
+
+def _notebook_file(arg: str) -> Path | None:
+    """The notebook file the user named (a path ending in ``.ipynb`` that exists), else None."""
+    if not arg.endswith(".ipynb"):
+        return None
+    path = Path(arg).expanduser()
+    return path.resolve() if path.is_file() else None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute, save_figures
 
-    paper = catalog.get(args.slug)
-    if not paper.has_notebook:
-        print(
-            f"paper {paper.number:02d} {paper.slug} has no notebook yet ({paper.notebook.name})",
-            file=sys.stderr,
-        )
-        return 1
+    src = _notebook_file(args.slug)
+    if src is None:
+        if args.slug.endswith(".ipynb") and (os.sep in args.slug or "/" in args.slug):
+            print(f"paperlab run: no notebook file {args.slug}", file=sys.stderr)
+            return 2
+        paper = catalog.get(args.slug)
+        if not paper.has_notebook:
+            print(
+                f"paper {paper.number:02d} {paper.slug} has no notebook yet ({paper.notebook.name})",
+                file=sys.stderr,
+            )
+            return 1
+        src = paper.notebook
+    else:
+        import nbformat
+
+        try:
+            nbformat.read(src, as_version=4)
+        except Exception as exc:  # noqa: BLE001 - not JSON, not a notebook, not readable
+            print(
+                f"paperlab run: {src} is not a notebook ({type(exc).__name__}); nothing was run",
+                file=sys.stderr,
+            )
+            return 2
     out = Path(args.out).expanduser().resolve()
-    if out == paper.notebook.parent.resolve():
+    if out == (catalog.ROOT / "notebooks").resolve():
         print("--out must not be notebooks/: `paperlab run` never rewrites the notebooks", file=sys.stderr)
         return 2
-    dst = out / paper.notebook.name
-    problem = _check_out(out, dst)
+    dst = out / src.name
+    problem = _check_out(out, dst, src, force=args.force)
     if problem is not None:
         print(f"paperlab run: {problem}; nothing was run", file=sys.stderr)
         return 2
@@ -69,12 +127,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("PAPERLAB_PROGRESS", "0")
     # figures are collected from the outputs: the inline backend, whatever MPLBACKEND said (Agg shows nothing)
     os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
-    config.settings()  # a bad PAPERLAB_* value fails here, named, not in the kernel's first cell
-    smoke = " (smoke)" if config.settings().smoke else ""
-    print(f"running {paper.notebook.name} in {os.environ['PAPERLAB_MODE']} mode{smoke} ...", flush=True)
+    env = config.settings()  # a bad PAPERLAB_* value fails here, named, not in the kernel's first cell
+    config.pick_device()  # so does a device this machine does not have
+    smoke = " (smoke)" if env.smoke else ""
+    print(f"running {src.name} in {os.environ['PAPERLAB_MODE']} mode{smoke} ...", flush=True)
     t0 = time.time()
     try:
-        nb = execute(paper.notebook, dst, timeout=args.timeout, cwd=paper.notebook.parent)
+        # a copy of another notebook is stamped (a later run may replace it unless edited); a run in place is not
+        in_place = dst.exists() and dst.resolve() == src.resolve()
+        nb = execute(src, dst, timeout=args.timeout, cwd=src.parent, record_sources=not in_place)
     except NotebookFailed as exc:
         verb = "interrupted" if isinstance(exc, NotebookInterrupted) else "failed"
         where = f"in cell {exc.cell}" if exc.cell is not None else "before the first cell"
@@ -82,7 +143,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         if exc.failed_path is not None:
             print(f"partial run (not a finished notebook): {exc.failed_path}", file=sys.stderr)
         return 130 if isinstance(exc, NotebookInterrupted) else 1
-    figures = save_figures(nb, out / "figures", paper.notebook.stem)
+    except OSError as exc:  # the run finished but could not be written (a full disk)
+        print(f"paperlab run: could not write {exc.filename or dst}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    try:
+        figures = save_figures(nb, out / "figures", src.stem)
+    except OSError as exc:
+        print(f"notebook: {dst}", file=sys.stderr)
+        print(
+            f"paperlab run: could not write the figures to {out / 'figures'}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 1
     print(f"done in {time.time() - t0:.0f} s")
     print(f"notebook: {dst}")
     print(f"figures:  {len(figures)} in {out / 'figures'}")
@@ -93,10 +165,20 @@ def _cmd_diagrams(args: argparse.Namespace) -> int:
     from paperlab.diagrams import DotMissing, render_all
 
     only = [catalog.get(s).slug for s in args.only] if args.only else None
+    problem = _check_writable(Path(args.out).expanduser())
+    if problem is not None:
+        print(f"paperlab diagrams: {problem}; nothing was drawn", file=sys.stderr)
+        return 2
     try:
         paths = render_all(Path(args.out), only=only)
     except DotMissing as exc:  # the .dot files are written; only the SVGs need graphviz
         print(f"paperlab diagrams: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(
+            f"paperlab diagrams: could not write {exc.filename or args.out}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
         return 1
     for path in paths:
         print(path)
@@ -127,7 +209,14 @@ def _cmd_site(args: argparse.Namespace) -> int:
     from paperlab import site
 
     t0 = time.time()
-    index = site.build(Path(args.out))
+    try:
+        index = site.build(Path(args.out))
+    except site.OutError as exc:
+        print(f"paperlab site: {exc}; nothing was built", file=sys.stderr)
+        return 2
+    except (RuntimeError, OSError) as exc:  # a failed Sphinx build, a full disk: the old gallery is kept
+        print(f"paperlab site: {exc}; {args.out} was left as it was", file=sys.stderr)
+        return 1
     print(f"gallery built in {time.time() - t0:.0f} s: {index}")
     return 0
 
@@ -151,11 +240,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("run", help="execute a paper's notebook headlessly into an output folder")
-    p.add_argument("slug", help="paper slug, notebook stem or number (see `paperlab list`)")
+    p.add_argument(
+        "slug",
+        help="paper slug, notebook stem or number (see `paperlab list`), or the path of a notebook file to run",
+    )
     p.add_argument(
         "--full", action="store_true", help="full mode: the figure reproduction (slow; GPU if present)"
     )
     p.add_argument("--out", default="paperlab-out", help="output folder (default: ./paperlab-out)")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a notebook of the same name in --out even if it is not a copy this command wrote",
+    )
     p.add_argument("--timeout", type=int, default=3600, help="per-cell timeout in seconds")
     p.set_defaults(func=_cmd_run)
 

@@ -9,10 +9,12 @@ variable                  accepts                                               
 ========================  ==========================================================  ====================
 ``PAPERLAB_MODE``         ``fast`` or ``full``                                        ``fast``
 ``PAPERLAB_SMOKE``        ``1/0``, ``true/false``, ``yes/no``, ``on/off``             off
-``PAPERLAB_DEVICE``       ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps``            ``auto``
+``PAPERLAB_DEVICE``       ``auto``, ``cpu``, ``cuda``, ``cuda:N``, ``mps`` (one this   ``auto``
+                          machine has: checked at setup)
 ``PAPERLAB_THREADS``      a whole number >= 1                                         1 fast, all cores full
 ``PAPERLAB_CACHE``        a folder (made absolute; created only when something is     ``~/.cache/paperlab``
-                          cached)
+                          cached; one of another user's or writable by all is not
+                          used)
 ``PAPERLAB_PROGRESS``     ``1/0``, ``true/false``, ``yes/no``, ``on/off``, ``auto``   ``auto``
 ========================  ==========================================================  ====================
 
@@ -27,6 +29,7 @@ from __future__ import annotations
 import os
 import random
 import re
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -189,6 +192,33 @@ def cache_dir() -> Path:
     return settings().cache
 
 
+def untrusted_folder(path: Path, *, allow_symlink: bool = True) -> str | None:
+    """Why the existing folder ``path`` must not be trusted with cached files, or ``None`` if it may.
+
+    A cache is trusted only in a folder that this user owns and that others cannot write: in a
+    shared, world-writable place (``/tmp``) another user could plant checkpoints or data, or swap
+    in a symlink. ``allow_symlink=False`` refuses ``path`` being a symlink itself (the
+    ``checkpoints`` folder); the cache root may be one (``~/.cache`` on another disk), its target
+    is what is checked. A folder that does not exist yet is fine: it is created by this user.
+    """
+    try:
+        if not allow_symlink and path.is_symlink():
+            return f"{path} is a symbolic link"
+        st = path.stat()
+    except (FileNotFoundError, NotADirectoryError):  # not there (yet): whoever writes creates it, or fails to
+        return None
+    except OSError as exc:
+        return f"{path}: {exc.strerror or exc}"
+    if not stat.S_ISDIR(st.st_mode):
+        return f"{path} is not a folder"
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
+    if uid is not None and st.st_uid != uid:
+        return f"{path} belongs to another user (uid {st.st_uid})"
+    if st.st_mode & stat.S_IWOTH:
+        return f"{path} is writable by every user (mode {stat.S_IMODE(st.st_mode):o})"
+    return None
+
+
 def seed_everything(seed: int) -> None:
     """Seed python, numpy and torch (CPU and CUDA)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
@@ -198,15 +228,48 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)
 
 
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def available_devices() -> list[str]:
+    """The devices this machine has: ``cpu``, then ``cuda:0`` ... ``cuda:N-1``, then ``mps``."""
+    found = ["cpu"]
+    if torch.cuda.is_available():
+        found += [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if _mps_available():
+        found.append("mps")
+    return found
+
+
 def pick_device(device: str | None = None) -> torch.device:
-    """``cuda`` when present (or ``PAPERLAB_DEVICE``/the argument says otherwise), else ``cpu``."""
-    name = _device(device, "device") if device is not None else settings().device
+    """``cuda`` when present (or ``PAPERLAB_DEVICE``/the argument says otherwise), else ``cpu``.
+
+    A device this machine does not have (``cuda`` without a GPU, ``cuda:7`` on a one-GPU machine,
+    ``mps`` off a Mac) is a :class:`SettingError` here, naming the variable and the devices there are,
+    not a failure at the first ``.to()``.
+    """
+    var = "device" if device is not None else "PAPERLAB_DEVICE"
+    name = _device(device, var) if device is not None else settings().device
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        if _mps_available():
             return torch.device("mps")
         return torch.device("cpu")
+    if name == "cpu":
+        return torch.device(name)
+    have = available_devices()
+    if name.startswith("cuda"):
+        index = int(name.split(":")[1]) if ":" in name else 0
+        ok = torch.cuda.is_available() and index < torch.cuda.device_count()
+    else:  # mps
+        ok = _mps_available()
+    if not ok:
+        raise SettingError(
+            f"{var} is {name!r} but this machine has no such device; it has {', '.join(have)}"
+            f" (or use 'auto', which picks the best of them)"
+        )
     return torch.device(name)
 
 

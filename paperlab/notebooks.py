@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
+import json
 import os
+import re
+import shutil
 import signal
+import stat
+import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import nbformat
@@ -69,6 +77,28 @@ def write_atomic(nb: nbformat.NotebookNode, dst: Path) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def kernel_env(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The kernel's environment: this process's, with a relative ``PAPERLAB_CACHE`` made absolute here.
+
+    The kernel runs in the notebook's folder, so a relative cache path would otherwise name a
+    different folder inside a run than in the shell that started it.
+    """
+    env = dict(os.environ if environ is None else environ)
+    cache = env.get("PAPERLAB_CACHE", "").strip()
+    if cache:
+        env["PAPERLAB_CACHE"] = str(Path(cache).expanduser().absolute())
+    return env
+
+
+def sources_digest(nb: nbformat.NotebookNode) -> str:
+    """A sha256 of a notebook's cells (kind and source, not outputs): what a person writes in it."""
+    digest = hashlib.sha256()
+    for cell in nb.cells:
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        digest.update(json.dumps([cell.cell_type, source]).encode())
+    return digest.hexdigest()
+
+
 def _last_line(exc: BaseException) -> str:
     if isinstance(exc, CellExecutionError) and getattr(exc, "ename", None):
         value = (exc.evalue or "").strip().splitlines()
@@ -100,6 +130,7 @@ def execute(
     strip_ids: bool = False,
     failed: Path | None = None,
     allow_error_names: tuple[str, ...] = (),
+    record_sources: bool = False,
 ) -> nbformat.NotebookNode:
     """Run notebook ``src`` top to bottom from cleared outputs; write the executed copy to ``dst``.
 
@@ -110,7 +141,9 @@ def execute(
     and raises :class:`NotebookFailed` / :class:`NotebookInterrupted`. A stale failed file of an
     earlier run is removed when this one completes. Errors named in ``allow_error_names`` (e.g.
     ``("AssertionError",)`` for the full-mode smoke, whose numbers mean nothing) are recorded in their
-    cell's output and the run goes on.
+    cell's output and the run goes on. ``record_sources`` stores :func:`sources_digest` in the
+    written notebook's metadata (``paperlab.sources_sha256``), so a later run can tell a copy it
+    wrote and nobody edited since from a person's work.
     """
     src, dst = Path(src), Path(dst)
     failed = Path(failed) if failed is not None else failed_path_for(dst)
@@ -160,7 +193,7 @@ def execute(
         allow_error_names=list(allow_error_names),
     )
     try:
-        client.execute()
+        client.execute(env=kernel_env())
         error: BaseException | None = None
     except BaseException as exc:  # noqa: BLE001 - every way a run can stop is reported below
         error = exc
@@ -168,6 +201,8 @@ def execute(
         for cell in nb.cells:
             cell.get("metadata", {}).pop("execution", None)
     if error is None:
+        if record_sources:
+            nb.metadata.setdefault("paperlab", {})["sources_sha256"] = sources_digest(nb)
         write_atomic(nb, dst)
         failed.unlink(missing_ok=True)
         return nb
@@ -197,8 +232,16 @@ def execute(
     raise kind(src, saved, cell, line) from error
 
 
+def _figure_name(stem: str) -> re.Pattern[str]:
+    return re.compile(re.escape(stem) + r"-cell\d{2,}-\d+\.(?:png|svg)")
+
+
 def save_figures(nb: nbformat.NotebookNode, folder: Path, stem: str) -> list[Path]:
-    """Write every PNG/SVG output of an executed notebook to ``folder``; return the paths."""
+    """Write every PNG/SVG output of an executed notebook to ``folder``; return the paths.
+
+    Figures an earlier run of the same notebook wrote (``<stem>-cellNN-J.png|svg``) and this run
+    did not are removed, so the folder holds this run's figures only; no other file is touched.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     out: list[Path] = []
     for i, cell in enumerate(nb.cells):
@@ -206,11 +249,107 @@ def save_figures(nb: nbformat.NotebookNode, folder: Path, stem: str) -> list[Pat
             data = output.get("data", {})
             if "image/png" in data:
                 path = folder / f"{stem}-cell{i:02d}-{j}.png"
-                path.write_bytes(base64.b64decode(data["image/png"]))
+                png = data["image/png"]
+                path.write_bytes(base64.b64decode("".join(png) if isinstance(png, list) else png))
                 out.append(path)
             if "image/svg+xml" in data:
                 path = folder / f"{stem}-cell{i:02d}-{j}.svg"
                 svg = data["image/svg+xml"]
-                path.write_text("".join(svg) if isinstance(svg, list) else svg)
+                path.write_text("".join(svg) if isinstance(svg, list) else svg, encoding="utf-8")
                 out.append(path)
+    ours, current = _figure_name(stem), {p.name for p in out}
+    for old in folder.iterdir():
+        if ours.fullmatch(old.name) and old.name not in current and old.is_file() and not old.is_symlink():
+            old.unlink(missing_ok=True)
     return out
+
+
+def private_folder(name: str) -> Path:
+    """A folder only this user can use, in the temporary directory: ``<tmp>/<name>-<uid>``, mode 0700.
+
+    The temporary directory is shared: another user could create the folder first (and read or swap
+    what is written there). A folder of that name that is not this user's, is a symlink, or is open to
+    others is not used; a fresh private one (``tempfile.mkdtemp``) is made instead.
+    """
+    uid = os.geteuid() if hasattr(os, "geteuid") else None
+    base = Path(tempfile.gettempdir())
+    path = base / (f"{name}-{uid}" if uid is not None else name)
+    try:
+        path.mkdir(mode=0o700, exist_ok=True)
+        st = path.lstat()
+        if (
+            stat.S_ISDIR(st.st_mode)
+            and (uid is None or st.st_uid == uid)
+            and not stat.S_IMODE(st.st_mode) & 0o077
+        ):
+            return path
+    except OSError:
+        pass
+    return Path(tempfile.mkdtemp(prefix=f"{name}-"))
+
+
+def committed_notebooks(root: Path) -> list[Path]:
+    """The notebooks of ``root/notebooks`` exactly as committed: tracked by git, content as in ``HEAD``.
+
+    A notebook somebody dropped in (untracked) or changed since is left out. Without git (a source
+    archive), the notebooks named by the catalogue (``NN_slug.ipynb``) are taken.
+    """
+    root = Path(root)
+    folder = root / "notebooks"
+    present = sorted(folder.glob("*.ipynb"))
+    git = shutil.which("git")
+    tree = None
+    if git is not None:
+        try:
+            listing = subprocess.run(
+                [git, "-C", str(root), "ls-tree", "-z", "HEAD", "--", "notebooks/"],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            ).stdout.decode()
+            tree = {}
+            for entry in filter(None, listing.split("\0")):
+                meta, rel = entry.split("\t", 1)
+                tree[rel] = meta.split()[2]
+        except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+            tree = None
+    if tree is None:
+        from paperlab import catalog
+
+        names = {p.notebook.name for p in catalog.PAPERS}
+        return [p for p in present if p.name in names and not p.is_symlink()]
+    tracked = [p for p in present if f"notebooks/{p.name}" in tree and not p.is_symlink()]
+    if not tracked:
+        return []
+    try:
+        hashed = (
+            subprocess.run(
+                [git, "-C", str(root), "hash-object", "--", *(f"notebooks/{p.name}" for p in tracked)],
+                capture_output=True,
+                check=True,
+                timeout=120,
+            )
+            .stdout.decode()
+            .split()
+        )
+    except (OSError, subprocess.SubprocessError):
+        return []
+    if len(hashed) != len(tracked):
+        return []
+    return [p for p, sha in zip(tracked, hashed, strict=True) if tree[f"notebooks/{p.name}"] == sha]
+
+
+def trust_committed(root: Path | None = None) -> list[Path]:
+    """``jupyter trust`` the committed notebooks only (:func:`committed_notebooks`); return them.
+
+    Used by ``scripts/bootstrap lab`` and ``postBuild``: a notebook a user dropped into ``notebooks/``
+    is not marked trusted, so its HTML and JavaScript outputs do not run before the user runs it.
+    """
+    from paperlab.catalog import ROOT
+
+    paths = committed_notebooks(ROOT if root is None else root)
+    if paths:
+        jupyter = Path(sys.executable).with_name("jupyter")
+        cmd = [str(jupyter)] if jupyter.is_file() else [sys.executable, "-m", "jupyter"]
+        subprocess.run([*cmd, "trust", *map(str, paths)], check=True)
+    return paths

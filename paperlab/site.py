@@ -17,9 +17,11 @@ repository's ``PAPERS.md`` is written from it by ``scripts/gen_papers.py``.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import importlib.util
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -383,20 +385,123 @@ def write_sources(src: Path, *, only: Iterable[str] | None = None, ledger_dir: P
     return src
 
 
+class OutError(OSError):
+    """``site --out`` names a place the gallery cannot go (under a file, not writable, not a gallery)."""
+
+
+class NotAGallery(OutError, FileExistsError):
+    """``site --out`` is a folder with files of its own that no paperlab gallery wrote."""
+
+
+MANIFEST = ".paperlab-gallery.json"
+"""The list of top-level entries of an output folder that the gallery wrote (and a rebuild replaces)."""
+_SPHINX_OWNED = (".buildinfo", ".doctrees", "_sources", "_static", "_images", "_downloads", "objects.inv")
+# a folder that is no gallery yet may already hold a gh-pages checkout's own files
+_PUBLISHING = ("CNAME", "README.md", "LICENSE")
+
+
+def _owned(out: Path) -> set[str]:
+    """The top-level entries of ``out`` that the previous gallery build wrote."""
+    try:
+        names = json.loads((out / MANIFEST).read_text(encoding="utf-8"))["entries"]
+        if isinstance(names, list) and all(isinstance(n, str) and "/" not in n for n in names):
+            return set(names) - {"", ".", ".."}
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    # a gallery of an older paperlab (no manifest): Sphinx's own entries; the rebuild also replaces
+    # every entry it writes itself
+    return set(_SPHINX_OWNED)
+
+
+def check_out(out: Path) -> Path:
+    """Check, before anything is built, that the gallery can go to ``out``; the absolute path.
+
+    ``out`` may be missing, empty, a gallery built before (its own files are replaced, everything else
+    in it is kept: a gh-pages checkout's ``.git``, a ``CNAME``), or a folder holding only hidden files
+    and ``CNAME``/``README.md``/``LICENSE``. Anything else is an :class:`OutError` naming it.
+    """
+    out = Path(out).expanduser().absolute()
+    for up in (out, *out.parents):
+        if up.exists() or up.is_symlink():
+            if not up.is_dir():
+                raise OutError(
+                    f"--out {out}: {up} is a file, not a folder" if up != out else f"--out {out} is a file"
+                )
+            break
+    if out.is_dir() and not (out / ".buildinfo").is_file():
+        foreign = sorted(
+            e.name for e in out.iterdir() if not e.name.startswith(".") and e.name not in _PUBLISHING
+        )
+        if foreign:
+            shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+            raise NotAGallery(
+                f"--out {out} exists and is not a paperlab gallery (it holds {shown}): choose an empty or new folder"
+            )
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out.parent, prefix=".paperlab-write-test-"):
+            pass
+        if out.is_dir():
+            with tempfile.NamedTemporaryFile(dir=out, prefix=".paperlab-write-test-"):
+                pass
+    except OSError as exc:
+        raise OutError(f"cannot write the gallery to --out {out}: {exc.strerror or exc}") from exc
+    return out
+
+
+def _install(html: Path, out: Path) -> None:
+    """Put the finished build ``html`` in place at ``out``, touching only what the gallery owns.
+
+    A new ``out`` is one rename. Into an existing one, the previous gallery's entries are moved aside,
+    the new ones moved in (a rollback puts the old ones back if that fails), then the old ones deleted;
+    entries that are not the gallery's (``.git``, ``CNAME``, a teacher's notes) are never touched.
+    """
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.paperlab-new-", dir=out.parent))
+    try:
+        new = stage / "html"
+        shutil.move(str(html), str(new))  # a copy when the scratch folder is on another disk
+        entries = sorted(e.name for e in new.iterdir())
+        (new / MANIFEST).write_text(json.dumps({"entries": entries}, indent=1) + "\n", encoding="utf-8")
+        if not out.exists():
+            os.replace(new, out)
+            return
+        old = stage / "old"
+        old.mkdir()
+        replaced = sorted((_owned(out) | set(entries) | {MANIFEST}) & {e.name for e in out.iterdir()})
+        moved: list[str] = []
+        installed: list[str] = []
+        try:
+            for name in replaced:
+                os.replace(out / name, old / name)
+                moved.append(name)
+            for name in [*entries, MANIFEST]:
+                os.replace(new / name, out / name)
+                installed.append(name)
+        except OSError:
+            for name in installed:
+                with contextlib.suppress(OSError):
+                    os.replace(out / name, new / name)
+            for name in moved:
+                with contextlib.suppress(OSError):
+                    os.replace(old / name, out / name)
+            raise
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
 def build(
     out: Path, *, only: Iterable[str] | None = None, ledger_dir: Path | None = None, quiet: bool = True
 ) -> Path:
     """Build the offline gallery into ``out``; return the path of its ``index.html``.
 
     ``only`` limits the gallery to some notebooks (slugs); by default every committed notebook.
+    ``out`` is checked first (:func:`check_out`); the site is built in a scratch folder and put in
+    place only when the build succeeded, so a failed build leaves the previous gallery as it was.
+    Only what the gallery wrote is replaced; other files in ``out`` (``.git``, ``CNAME``) are kept.
     """
     from sphinx.cmd.build import build_main
 
-    out = Path(out).resolve()
-    if out.exists() and any(out.iterdir()) and not (out / ".buildinfo").is_file():
-        raise FileExistsError(f"{out} exists and is not a paperlab gallery: choose an empty or new folder")
-    if out.exists():
-        shutil.rmtree(out)
+    out = check_out(out)
     with tempfile.TemporaryDirectory(prefix="paperlab-site-") as tmp:
         # MyST-NB writes its output files beside Sphinx's out folder: keep both in the scratch folder
         html = Path(tmp) / "build" / "html"
@@ -408,8 +513,7 @@ def build(
         code = build_main(args)
         if code:
             raise RuntimeError(f"sphinx-build failed (exit {code}); see the messages above")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(html), str(out))
+        _install(html, out)
     return out / "index.html"
 
 

@@ -8,6 +8,7 @@ weights under a key of the config so a second run loads instead of retraining.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -26,7 +27,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from paperlab.config import SMOKE_STEPS, current, settings
+from paperlab.config import SMOKE_STEPS, current, settings, untrusted_folder
 
 Batch = Any
 LossFn = Callable[[nn.Module, Batch], "torch.Tensor | tuple[torch.Tensor, Mapping[str, float]]"]
@@ -273,28 +274,81 @@ def _load_checkpoint(path: Path, model: nn.Module) -> History | None:
         hist = History.from_dict(saved["history"])
     except Exception as exc:  # corrupt, truncated, foreign or planted: never fatal, never trusted
         reason = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc).strip() else ''}"
+        try:
+            path.unlink(missing_ok=True)
+            done = "deleted it"
+        except OSError as gone:  # a read-only cache: leave it, retrain, and the save is skipped
+            done = f"could not delete it ({_reason(gone)})"
         warnings.warn(
-            f"unreadable checkpoint {path} ({reason}); deleted it, retraining", RuntimeWarning, stacklevel=3
+            f"unreadable checkpoint {path} ({reason}); {done}, retraining", RuntimeWarning, stacklevel=3
         )
-        path.unlink(missing_ok=True)
         return None
     model.load_state_dict(weights)
     hist.loaded_from = path
     return hist
 
 
-def _save_checkpoint(path: Path, model: nn.Module, hist: History) -> None:
-    """Write atomically: a unique temporary file beside ``path``, then ``os.replace``; mode 0644."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+_cache_off: dict[Path, str] = {}
+"""Checkpoint folders this process stopped using, and why (each is warned about once)."""
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
+
+
+def _cache_off_now(folder: Path, why: str) -> None:
+    """Stop using ``folder`` for the rest of the process; warn once, as pip does for its cache."""
+    if folder in _cache_off:
+        return
+    _cache_off[folder] = why
+    warnings.warn(
+        f"checkpoint cache {folder}: {why}; going on without it (PAPERLAB_CACHE moves the cache)",
+        RuntimeWarning,
+        stacklevel=4,
+    )
+
+
+def _cache_problem(folder: Path) -> str | None:
+    """Why the checkpoint folder must not be trusted (a folder of another user's, writable by all, a symlink)."""
+    return untrusted_folder(folder.parent) or untrusted_folder(folder, allow_symlink=False)
+
+
+def _save_checkpoint(path: Path, model: nn.Module, hist: History) -> bool:
+    """Write atomically: a unique temporary file beside ``path``, then ``os.replace``; mode 0644.
+
+    A cache that cannot be written (a path under a file, a read-only or full disk) or must not be
+    trusted never fails the finished fit: it is warned about once and the run goes on without it.
+    Returns whether the checkpoint was written.
+    """
+    folder = path.parent
+    if folder in _cache_off:
+        return False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        problem = _cache_problem(folder)
+        if problem is not None:
+            _cache_off_now(folder, f"{problem}, so it is not trusted")
+            return False
+        fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        _cache_off_now(folder, f"cannot write to it ({_reason(exc)})")
+        return False
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save({"model": model.state_dict(), "history": hist.to_dict()}, f)
         tmp.chmod(0o644)
         os.replace(tmp, path)
+    except (OSError, RuntimeError) as exc:  # torch reports a full disk as a RuntimeError
+        _cache_off_now(folder, f"cannot write to it ({_reason(exc)})")
+        return False
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return True
 
 
 def _progress_disabled() -> bool:
@@ -388,6 +442,10 @@ def fit(
                 cache, model=model, loss_fn=loss_fn, data=data, settings=settings_, optimizer=optimizer
             )
             path = cache_path(cache_name, key)
+            problem = _cache_problem(path.parent)
+            if problem is not None:  # never load a file another user could have planted
+                _cache_off_now(path.parent, f"{problem}, so it is not trusted")
+                path = None
     if path is not None and path.exists():
         loaded = _load_checkpoint(path, model)
         if loaded is not None:

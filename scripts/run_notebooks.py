@@ -3,7 +3,8 @@
     python scripts/run_notebooks.py                      # every notebook
     python scripts/run_notebooks.py notebooks/01_*.ipynb # some
 
-Run this before committing a notebook: the stored outputs are what nbval compares. A notebook is
+Run this before committing a notebook: the stored outputs are what nbval compares, written in the form
+JupyterLab saves (:mod:`paperlab.labform`), so a student who opens it in Lab gets no diff. A notebook is
 replaced only when its run completed (written to a temporary file, then moved into place); a failed
 run leaves the committed notebook as it was and is written to a ``.failed.ipynb`` in a temporary
 folder. Ctrl-C stops the whole run (exit 130).
@@ -14,14 +15,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute  # noqa: E402
+from paperlab.labform import rewrite as to_lab_form  # noqa: E402
+from paperlab.notebooks import NotebookFailed, NotebookInterrupted, execute, private_folder  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -33,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.update(
         PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", MPLBACKEND="module://matplotlib_inline.backend_inline"
     )
-    failed_dir = Path(tempfile.gettempdir()) / "paperlab-failed"
+    failed_dir = private_folder("paperlab-failed")  # <tmp>/paperlab-failed-<uid>, 0700: not another user's
     times, failed = [], []
     for path in paths:
         t0 = time.time()
@@ -55,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {path.name} in cell {exc.cell}: {exc.error} ({path.name} left as committed)")
             if exc.failed_path is not None:
                 print(f"  partial run: {exc.failed_path}")
+        else:
+            to_lab_form(path)  # the form JupyterLab saves: opening it in Lab leaves `git diff` empty
         dt = time.time() - t0
         times.append((dt, path.name))
         print(f"{dt:6.1f} s  {path.name}", flush=True)

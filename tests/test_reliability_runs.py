@@ -170,7 +170,8 @@ def test_run_notebooks_keeps_a_failed_notebook_and_replaces_a_good_one(tmp_path)
     assert proc.returncode == 1, out
     assert bad.read_bytes() == before and "ValueError: nope" in out and "left as committed" in out
     assert _outputs(nbformat.read(good, as_version=4).cells[0]).strip() == "fresh"
-    assert (tmp_path / "paperlab-failed" / "02_bad.failed.ipynb").is_file()
+    private = tmp_path / f"paperlab-failed-{os.geteuid()}"  # per user, 0700 (issue 29)
+    assert (private / "02_bad.failed.ipynb").is_file() and (private.stat().st_mode & 0o777) == 0o700
 
 
 def test_run_notebooks_stops_on_ctrl_c_and_keeps_the_notebook(tmp_path):
