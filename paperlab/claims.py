@@ -708,12 +708,18 @@ def _existing_for_merge(path: Path, claim: Claim, seeds: list[int], replace: boo
 
 def _check_writable(folder: Path) -> None:
     """Fail before any seed runs when the ledger cannot be written there (read-only checkout,
-    a path under a file, full disk)."""
+    a path under a file, full disk: an empty file fits on a full disk, so 64 KiB are written and synced)."""
+    probe = folder / f".write-probe.{os.getpid()}.{time.time_ns()}.tmp"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".write-probe.{os.getpid()}.{time.time_ns()}.tmp"
-        probe.open("x").close()
-        probe.unlink()
+        try:
+            with probe.open("xb") as fh:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+                os.fsync(fh.fileno())
+        finally:
+            with contextlib.suppress(OSError):
+                probe.unlink()
     except OSError as exc:
         raise LedgerError(
             f"cannot write in {_show(folder)}: {exc.strerror or exc} (checked before any run)"

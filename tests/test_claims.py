@@ -360,17 +360,32 @@ class _FullDisk:
         return getattr(self.f, name)
 
 
-def test_calibrate_on_a_full_disk_leaves_no_tmp_and_the_old_ledger(fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """Item 4: ENOSPC while writing: a one-line LedgerError, no .tmp left, the old ledger intact."""
-    claims.calibrate(SLUG, [0, 1, 2], echo=lambda *_: None)
-    before = claims.ledger_path(SLUG).read_bytes()
+def _fill_disk(monkeypatch, only: str = "") -> None:  # type: ignore[no-untyped-def]
+    """Writes to new ``*.tmp`` files whose name holds ``only`` fail with ENOSPC (the file is created)."""
     real_open = io.open
 
     def full(file, mode="r", *a, **kw):  # type: ignore[no-untyped-def]
         f = real_open(file, mode, *a, **kw)
-        return _FullDisk(f) if str(file).endswith(".tmp") and "r" not in mode else f
+        name = Path(str(file)).name
+        return _FullDisk(f) if name.endswith(".tmp") and only in name and "r" not in mode else f
 
     monkeypatch.setattr(io, "open", full)
+
+
+def test_calibrate_on_a_full_disk_stops_before_any_seed(fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 4: a full disk is found before the first seed (an empty probe file would still fit)."""
+    _fill_disk(monkeypatch)
+    with pytest.raises(claims.LedgerError, match="No space left on device"):
+        claims.calibrate(SLUG, [0, 1, 2], echo=lambda *_: None)
+    assert fake["ran"] == [] and list(claims.LEDGER_DIR.iterdir()) == []
+
+
+def test_calibrate_leaves_no_tmp_when_the_disk_fills_during_the_run(fake, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Item 4: ENOSPC while writing the ledger: a one-line LedgerError, no .tmp left, the old ledger intact."""
+    claims.calibrate(SLUG, [0, 1, 2], echo=lambda *_: None)
+    before = claims.ledger_path(SLUG).read_bytes()
+    real_open = io.open
+    _fill_disk(monkeypatch, only=SLUG)  # the ledger's own temporary file, not the probe
     with pytest.raises(claims.LedgerError, match="No space left on device"):
         claims.calibrate(SLUG, [3], echo=lambda *_: None)
     monkeypatch.setattr(io, "open", real_open)
