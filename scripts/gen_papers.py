@@ -3,7 +3,8 @@
     python scripts/gen_papers.py           # rewrite PAPERS.md
     python scripts/gen_papers.py --check   # exit 1 if PAPERS.md is not current (tests/test_site.py checks it)
 
-Rerun it after adding a notebook or a seed ledger.
+Rerun it after adding a notebook or a seed ledger. A ledger that cannot be read (malformed, or
+without seeds 0-2) stops it with one line naming the file (exit 2), and PAPERS.md is left as it was.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from __future__ import annotations
 import sys
 
 from paperlab.catalog import ROOT
+from paperlab.claims import LedgerError
 from paperlab.site import papers_markdown
 
 PATH = ROOT / "PAPERS.md"
 
 
 def main(argv: list[str]) -> int:
-    text = papers_markdown()
+    try:
+        text = papers_markdown()
+    except LedgerError as exc:
+        print(f"gen_papers: {exc}", file=sys.stderr)
+        return 2
     if "--check" in argv:
         if not PATH.is_file() or PATH.read_text(encoding="utf-8") != text:
             print(f"{PATH.name} is not current: run `python scripts/gen_papers.py`", file=sys.stderr)
