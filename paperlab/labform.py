@@ -56,11 +56,17 @@ def lab_form_problems(nb: dict) -> list[str]:
     problems = []
     spec = nb.get("metadata", {}).get("kernelspec", {})
     if spec.get("name") == "python3" and spec.get("display_name") != KERNEL_DISPLAY_NAME:
-        problems.append(f"kernelspec display_name {spec.get('display_name')!r} (Lab writes {KERNEL_DISPLAY_NAME!r})")
+        problems.append(
+            f"kernelspec display_name {spec.get('display_name')!r} (Lab writes {KERNEL_DISPLAY_NAME!r})"
+        )
     where = [
         name
-        for name, part in (("widget state", nb.get("metadata", {}).get("widgets")), ("cells", nb.get("cells")))
-        if part is not None and json.dumps(part, sort_keys=True) != json.dumps(_js_numbers(part), sort_keys=True)
+        for name, part in (
+            ("widget state", nb.get("metadata", {}).get("widgets")),
+            ("cells", nb.get("cells")),
+        )
+        if part is not None
+        and json.dumps(part, sort_keys=True) != json.dumps(_js_numbers(part), sort_keys=True)
     ]
     if where:
         problems.append(f"integral floats such as 4.0 in {' and '.join(where)} (Lab writes 4)")

@@ -13,7 +13,9 @@ figure drew; MathJax typeset every equation; saved widget state rendered as widg
 Slides: the reveal.js deck of notebook 31 starts, with its plotly figure and widgets, offline.
 
 JupyterLab: a server on a free local port, notebook 01 opened, run all, the explorer's example
-slider moved with the keyboard; the figure under it must change.
+slider moved with the keyboard; the figure under it must change. Notebooks opened and saved by Lab
+without an edit stay byte-identical to the committed files (issue 28: a student's `git pull` must not
+conflict with Lab's autosave).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from paperlab import catalog
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["index", "claims", "diagrams", "papers", "search", "genindex"]
 NOTEBOOKS = [p for p in catalog.PAPERS if p.has_notebook]
+LAB_SAVED = ("fccov_sdr", "deep_learning_theory_criticality", "crypto_performer_bilstm")
+"""Opened and saved in Lab: widget state with integral values (23), plotly JSON (05), both (31)."""
 
 
 def _chromium() -> str | None:
@@ -224,6 +228,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_LAB_WORK: dict[str, Path] = {}
+"""The Lab server's URL -> the folder it serves (copies of the committed notebooks)."""
+
+
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A JupyterLab server on a free port of 127.0.0.1 serving a copy of notebook 01; yields (url, token)."""
@@ -232,6 +240,8 @@ def lab(tmp_path_factory):
     work.mkdir()
     paper = catalog.get("lowrank_mhsa")
     shutil.copy2(paper.notebook, work / paper.notebook.name)
+    for other in LAB_SAVED:
+        shutil.copy2(catalog.get(other).notebook, work / catalog.get(other).notebook.name)
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
         os.environ,
@@ -272,6 +282,7 @@ def lab(tmp_path_factory):
                 log.close()
                 pytest.fail(f"JupyterLab did not start:\n{(tmp / 'lab.log').read_text()[-3000:]}")
             time.sleep(0.5)
+    _LAB_WORK[url] = work
     yield url, token, paper.notebook.name
     proc.terminate()
     try:
@@ -372,3 +383,44 @@ def test_lab_runs_notebook_01_and_slider_redraws(browser, lab):
     print(f"\nJupyterLab ran notebook 01 in {run_s:.0f} s; the explorer redrew after the slider moved")
     page.close()
     assert not errors, errors
+
+
+@pytest.mark.parametrize("slug", LAB_SAVED)
+def test_lab_save_leaves_committed_notebooks_unchanged(browser, lab, slug):
+    """Issue 28: opened in JupyterLab, its kernel started, and saved with no edit, a committed notebook is
+    written back byte for byte (Lab's autosave does the same save a couple of minutes after opening)."""
+    url, token, _ = lab
+    paper = catalog.get(slug)
+    name = paper.notebook.name
+    work = _LAB_WORK[url] / name
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/lab/tree/{name}?token={token}", wait_until="domcontentloaded")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell", timeout=90000)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90000)
+    page.wait_for_function(
+        """(name) => { const w = window.jupyterapp.shell.currentWidget;
+                       const k = w && w.context && w.context.path.endsWith(name) && w.sessionContext.session
+                                 && w.sessionContext.session.kernel;
+                       return k && k.status === 'idle'; }""",
+        arg=name,
+        timeout=90000,
+    )
+    before = work.stat().st_mtime_ns
+    page.evaluate("async () => { await window.jupyterapp.commands.execute('docmanager:save'); }")
+    deadline = time.time() + 30
+    while work.stat().st_mtime_ns == before and time.time() < deadline:
+        time.sleep(0.2)
+    page.close()
+    assert work.stat().st_mtime_ns != before, f"Lab did not save {name}"
+    saved, committed = work.read_bytes(), paper.notebook.read_bytes()
+    if saved != committed:
+        import difflib
+
+        diff = difflib.unified_diff(
+            committed.decode().splitlines(),
+            saved.decode().splitlines(),
+            "committed",
+            "saved by Lab",
+            lineterm="",
+        )
+        pytest.fail(f"JupyterLab rewrote {name} on save:\n" + "\n".join(list(diff)[:40]))
