@@ -7,6 +7,10 @@
 * Each test gets back the run configuration (``paperlab.setup``) it started with.
 * A per-notebook timing report, slowest first (on the controller under xdist, which receives every
   worker's reports).
+* nbval waits :data:`NBVAL_OUTPUT_TIMEOUT` s (not its hard-coded 5 s) for a cell's outputs after the kernel
+  has replied: on a loaded machine the kernel's IOPub messages (a figure, the idle status) can trail the
+  shell reply by more than 5 s, and nbval then failed the cell ("Timeout of 5 seconds exceeded waiting for
+  output") and skipped the rest of the notebook (seen on notebook 33 under load, issue 28).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from collections import defaultdict
 
 import pytest
 
+NBVAL_OUTPUT_TIMEOUT = 120
+"""Seconds nbval waits for the next IOPub message of a cell whose execution the kernel has already replied to."""
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _started = time.time()
 
@@ -44,6 +50,9 @@ def _restore_run_config():
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     items.sort(key=_rank)  # stable: each notebook's cells keep their order
+    for item in items:
+        if hasattr(item, "output_timeout"):  # nbval's IPyNbCell
+            item.output_timeout = NBVAL_OUTPUT_TIMEOUT
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
