@@ -35,6 +35,7 @@ from paperlab.config import Config
 from paperlab.data.bundled import digits
 from paperlab.diagrams import MATMUL_KINDS, Diagram, trace
 from paperlab.diagrams.canonical import Conv2d, MultiHeadAttention, Patchify, TransformerBlock
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import History, accuracy, batches, fit
 
 
@@ -148,17 +149,20 @@ def mha_error(
     k: int = 16,
     h: int = 4,
     wrong_axis: bool = False,
+    device: torch.device | str = "cpu",
 ) -> float:
     """Max |einsum MHA - nn.MultiheadAttention| on random queries/keys with copied weights (Abbott Fig. 21).
 
     ``wrong_axis=True`` is the negative control: :class:`WrongAxisMHA`, the diagram with the head and
-    per-head-feature wires swapped in the attention contractions.
+    per-head-feature wires swapped in the attention contractions. ``device``: where both run (the draws are
+    made on the CPU, so every device sees the same numbers).
     """
     gen = torch.Generator().manual_seed(seed)
     torch.manual_seed(seed)
     ours = (WrongAxisMHA if wrong_axis else MultiHeadAttention)(m, k, h)
     ref = copy_into_torch_mha(ours)
     e, keys = torch.randn(b, y, m, generator=gen), torch.randn(b, x, m, generator=gen)
+    ours, ref, e, keys = ours.to(device), ref.to(device), e.to(device), keys.to(device)
     with torch.no_grad():
         want, _ = ref(e, keys, keys, need_weights=False)
         return float((ours(e, keys) - want).abs().max())
@@ -337,10 +341,11 @@ CLAIM = Claim(
 )
 
 
-def _mha_flop_error(rule: str, cls: type[MultiHeadAttention]) -> float:
+def _mha_flop_error(rule: str, cls: type[MultiHeadAttention], device: torch.device | str = "cpu") -> float:
     torch.manual_seed(0)
     mha = cls()  # the official notebook's sizes m=128, k=16, h=4
     e, x = torch.randn(20, 128), torch.randn(22, 128)
+    mha, e, x = mha.to(device), e.to(device), x.to(device)
     want = torch_flops(mha, e, x)
     return abs(read_flops(trace(mha, e, x, axes=["y m", "x m"]), rule) - want) / want
 
@@ -397,3 +402,85 @@ def diagram_views() -> dict:
         return submodule_example(model, inputs, "blocks.0.attn", ["b y m", "b x m"])
 
     return {"overview": overview, "mechanism": mechanism}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+_NOTEBOOK = (
+    "official notebook vtabbott/Neural-Circuit-Diagrams, 'neural circuit diagrams.ipynb', cell 'Figure 21: "
+    "Multi-Head Attention' (read for this spec): the diagram is implemented as the einsum code that "
+    "paperlab.diagrams.canonical.MultiHeadAttention follows. "
+)
+
+REPRO = ReproSpec(
+    slug="neural_circuit_diagrams",
+    target="Fig. 21 (multi-head attention), diagram ≡ code",
+    shows=(
+        "Fig. 21 draws multi-head attention as wires y, x, m, k, h and boxes L^Q, L^K, L^V, the two contractions, "
+        "the softmax over x and L^O; the official notebook implements exactly that diagram as einsum code. A "
+        "box's cost is read off its wires (2·∏ of the distinct wire sizes, §4)."
+    ),
+    metric="max |diagram code − torch.nn.MultiheadAttention| (same weights); relative error of diagram FLOPs",
+    paper_values=(
+        PaperValue(
+            "Fig. 21 code vs nn.MultiheadAttention, max abs difference",
+            0.0,
+            _NOTEBOOK + "The paper prints no number: 0 encodes its claim that the diagram is the code "
+            "(abstract: 'close correspondence between diagrams and implementation').",
+            True,
+            "within",
+            1e-5,
+        ),
+        PaperValue(
+            "Fig. 21 diagram FLOPs vs FlopCounterMode, relative error",
+            0.0,
+            "recalled: §4 of arXiv:2402.05424 (cost of a linear box = product of the sizes of the wires it "
+            "touches, ×2 for multiply-add); the paper prints no FLOP count for Fig. 21: 0 encodes 'the diagram "
+            "gives the cost'",
+            False,
+            "within",
+            1e-9,
+        ),
+    ),
+    data="random Gaussian queries and keys (30 draws), the official notebook's sizes for the FLOP count",
+    data_kind="synthetic",
+    data_note="The paper's evidence is a construction (code read off a diagram), not a data set: any inputs do.",
+    sizes={
+        "draws": 30,
+        "b": 2,
+        "y": 20,
+        "x": 22,
+        "m": 64,
+        "k": 16,
+        "h": 4,
+        "flop_sizes": "y=20 x=22 m=128 k=16 h=4",
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=0.5,
+    cpu_minutes=0.5,
+    notes=(
+        "A position paper: its figure of the argument is the diagram-to-code correspondence, which is exact, so "
+        "the tolerances are float32 round-off (1e-5 on outputs of size about 1; FLOPs are integers, so 1e-9 "
+        "means equal). Fig. 21 itself is drawn by `paperlab diagrams --only neural_circuit_diagrams`."
+    ),
+)
+
+
+def reproduce(
+    spec: ReproSpec, *, seed: int, data: str, device: torch.device, smoke: bool
+) -> dict[str, float]:
+    """One seed of REPRO's target; returns a value for every spec.paper_values key.
+
+    ``spec.sizes["draws"]`` random draws ``draws·seed …`` of :func:`mha_error` on ``device`` (max over draws) and
+    the FLOP error of the Fig. 21 diagram at the official notebook's sizes. ``data`` is ignored; ``smoke``: 2 draws.
+    """
+    s = dict(spec.sizes)
+    draws = 2 if smoke else int(s["draws"])
+    kw = {key: int(s[key]) for key in ("b", "y", "x", "m", "k", "h")}
+    with _one_thread():
+        err = max(mha_error(s_, device=device, **kw) for s_ in range(draws * seed, draws * (seed + 1)))
+    return {
+        "Fig. 21 code vs nn.MultiheadAttention, max abs difference": err,
+        "Fig. 21 diagram FLOPs vs FlopCounterMode, relative error": _mha_flop_error(
+            "abbott", MultiHeadAttention, device
+        ),
+    }
