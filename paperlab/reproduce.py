@@ -607,6 +607,24 @@ def _write_atomic(path: Path, data: bytes) -> None:
             tmp.unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _locked(path: Path):  # type: ignore[no-untyped-def]
+    """An exclusive ``flock`` on ``.<name>.lock`` beside ``path`` (where fcntl exists): two runs of one
+    paper merge their seeds instead of overwriting each other's."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: no lock, last writer wins
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path.parent / f".{path.name}.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def _jsonable(x: Any) -> Any:
     return json.loads(json.dumps(x, default=str))
 
@@ -773,7 +791,7 @@ def _assemble(
         "wall_s": round(sum(e["wall_s"] for e in ordered.values()), 3),
         "complete": complete,
         "partial": not complete,
-        "stopped": stopped,
+        "stopped": None if complete else stopped,
         "summary": summary,
         "values": judged["values"],
         "verdict": judged["verdict"],
@@ -839,28 +857,36 @@ def run(
     code = code_digest(module)
     digest = spec.digest()
     data_info = _data_info(spec, data, module)  # a missing dataset fails here, before any seed
-    per_seed = {
-        k: e
-        for k, e in _resumable(path, digest=digest, code=code, data=data, smoke=smoke).items()
-        if k in {str(s) for s in seeds}
-    }
+    planned = {str(s) for s in seeds}
+    current = {"digest": digest, "code": code, "data": data, "smoke": smoke}
+    per_seed = {k: e for k, e in _resumable(path, **current).items() if k in planned}
     todo = [s for s in seeds if str(s) not in per_seed]
     where = f"{paper.module}.reproduce"
     written: list[str] = []
     stopped: str | None = None
 
-    def save(final: bool) -> dict:
-        result = _assemble(
+    def assemble() -> dict:
+        return _assemble(
             paper, spec, seeds=seeds, per_seed=per_seed, data_info=data_info, code=code, files=files,
             smoke=smoke, stopped=stopped,
         )  # fmt: skip
+
+    def save(final: bool) -> dict:
         if path is None:
-            return result
-        if final and result["seeds"]:
-            result["figure"] = {"png": path.with_suffix(".png").name, "svg": path.with_suffix(".svg").name}
-            figure(result, path.with_suffix(""))
-            written.extend(str(path.with_suffix(s)) for s in (".png", ".svg"))
-        _write_atomic(path, _dump(result))
+            return assemble()
+        with _locked(path):  # seeds another run of this paper finished meanwhile are merged in, not lost
+            for k, e in _resumable(path, **current).items():
+                if k in planned and k not in per_seed:
+                    per_seed[k] = e
+            result = assemble()
+            if final and result["seeds"]:
+                result["figure"] = {
+                    "png": path.with_suffix(".png").name,
+                    "svg": path.with_suffix(".svg").name,
+                }
+                figure(result, path.with_suffix(""))
+                written.extend(str(path.with_suffix(s)) for s in (".png", ".svg"))
+            _write_atomic(path, _dump(result))
         if str(path) not in written:
             written.insert(0, str(path))
         return result
@@ -876,11 +902,16 @@ def run(
     )
     t0 = _clock()
     commit = git_commit()
+    ran = 0
     try:
-        for i, seed in enumerate(todo):
-            if i > 0 and max_minutes is not None and _clock() - t0 >= max_minutes * 60:
+        for seed in todo:
+            if str(seed) in per_seed:  # finished by another run of this paper meanwhile
+                bar.update(1)
+                continue
+            if ran > 0 and max_minutes is not None and _clock() - t0 >= max_minutes * 60:
                 stopped = f"max_minutes ({max_minutes:g} min) reached"
                 break
+            ran += 1
             bar.set_postfix(seed=seed)
             config.setup(seed=seed, mode="full", device=str(dev), threads=threads, smoke=smoke, verbose=False)
             s0 = _clock()
@@ -907,7 +938,8 @@ def run(
             save(final=False)  # a killed run keeps this seed
     except BaseException as exc:
         if per_seed and path is not None:  # the finished seeds stay, and say why the run stopped
-            stopped = f"error in a seed: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            first = str(exc).splitlines()[0] if str(exc).strip() else ""
+            stopped = f"error in a seed: {type(exc).__name__}" + (f": {first}" if first else "")
             with contextlib.suppress(Exception):
                 save(final=False)
         raise
@@ -1128,9 +1160,10 @@ def _check(res: dict, path: Path, allow_smoke: bool) -> list[str]:
 
 
 def committed_results(folder: str | os.PathLike[str] | None = None) -> list[Path]:
-    """Every ``*.json`` in ``results/`` (sorted)."""
+    """Every ``NN_*.json`` in ``results/`` (sorted): the reproduction results. Other files there
+    (``full_mode.json``, the full-mode ledger of ``scripts/full_mode.py``; this folder's README) are not."""
     folder = Path(folder) if folder is not None else results_dir()
-    return sorted(folder.glob("*.json")) if folder.is_dir() else []
+    return sorted(folder.glob("[0-9][0-9]_*.json")) if folder.is_dir() else []
 
 
 def result_status(slug: str, *, out: str | os.PathLike[str] | None = None) -> tuple[str, str]:

@@ -231,7 +231,13 @@ def test_run_writes_a_result_that_checks(env, monkeypatch):
         assert name in on_disk
     assert rp.check_result(path) == []
     assert (path.with_suffix(".png")).stat().st_size > 1000
-    assert not list(path.parent.glob("*.tmp")) and not list(path.parent.glob(".*"))
+    names = {p.name for p in path.parent.iterdir()}
+    assert names == {
+        f"{STEM}.json",
+        f"{STEM}.png",
+        f"{STEM}.svg",
+        f".{STEM}.json.lock",
+    }  # no temporary file left
     assert not (env / "root" / "results").exists()
 
 
@@ -254,6 +260,27 @@ def test_a_killed_run_resumes_from_its_finished_seeds(env, monkeypatch):
     _use(monkeypatch, mod3)
     rp.run(SLUG, out=out, progress=False)
     assert mod3.calls == []  # all current: nothing reruns
+
+
+def test_two_runs_of_one_paper_merge_their_seeds(env, monkeypatch):
+    out = env / "out"
+    path = out / f"{STEM}.json"
+    mod = _fake_module(_spec())
+    real = mod.reproduce
+
+    def meanwhile(spec, *, seed, **kw):  # type: ignore[no-untyped-def]
+        if seed == 1:  # another process finishes seed 2 while this one runs seed 1
+            other = json.loads(path.read_text())
+            other["per_seed"]["2"] = {**other["per_seed"]["0"], "values": real(spec, seed=2, **kw)}
+            path.write_text(json.dumps(other))
+        return real(spec, seed=seed, **kw)
+
+    mod.reproduce = meanwhile
+    _use(monkeypatch, mod)
+    res = rp.run(SLUG, out=out, progress=False)
+    assert [c["seed"] for c in mod.calls] == [0, 2, 1]  # seed 2 ran once, in the "other process"
+    assert res["seeds"] == [0, 1, 2] and res["complete"]
+    assert rp.check_result(path) == []
 
 
 @pytest.mark.parametrize("change", ["spec", "code", "data", "smoke"])
@@ -479,7 +506,7 @@ def test_committed_results_check():
     problems = {p.name: rp.check_result(p) for p in rp.committed_results()}
     assert {name: ps for name, ps in problems.items() if ps} == {}
     if folder.is_dir():
-        for fig in [*folder.glob("*.png"), *folder.glob("*.svg")]:
+        for fig in [*folder.glob("[0-9][0-9]_*.png"), *folder.glob("[0-9][0-9]_*.svg")]:
             assert fig.with_suffix(".json").is_file(), f"{fig.name} has no result beside it"
 
 
