@@ -1157,7 +1157,8 @@ def ledger_table(slug: str) -> str:
         for c in claim.clauses:
             vals = [ledger["seeds"][s]["rows"][row][c.name] for s in seeds]
             ok = sum(c.holds(v) for v in vals)
-            rng = _fmt(min(vals)) if min(vals) == max(vals) else f"{_fmt(min(vals))}..{_fmt(max(vals))}"
+            lo, hi = _fmt(min(vals)), _fmt(max(vals))
+            rng = lo if lo == hi else f"{lo}..{hi}"
             cells.append(f"{rng} ({ok}/{len(vals)} pass)")
         body.append(cells)
     widths = [max(len(r[i]) for r in [head, *body]) for i in range(len(head))]
