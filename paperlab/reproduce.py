@@ -14,7 +14,9 @@ their steps under smoke as in the notebooks, and every seed starts from the same
 Optional, for data: ``reproduce_data(spec, data) -> {"name", "kind", "checksum", "source"}`` (any
 of them) names the dataset a run with ``data`` uses and its checksum (a registry sha256); it may
 raise :class:`PaperDataUnavailable` (or let :class:`paperlab.data.registry.DataUnavailable` through)
-before any seed runs. ``reproduce`` itself may raise either when the paper's data is not on this
+before any seed runs. The spec's own data (``paper`` for a paper or synthetic spec, ``stand-in`` for
+a stand-in spec) needs no hook; the other choice runs only where the hook returns its ``name``, so
+that a module which ignores ``data`` never records a stand-in run as the paper's data. ``reproduce`` itself may raise either when the paper's data is not on this
 machine: ``paperlab reproduce`` turns that into one line naming the dataset, where to put it, and
 ``--data stand-in``.
 
@@ -416,13 +418,14 @@ def default_data(spec: ReproSpec) -> str:
 
 
 def _data_info(spec: ReproSpec, data: str, module: ModuleType) -> dict:
-    if data == default_data(spec):
-        info = {"requested": data, "name": spec.data, "kind": spec.data_kind}
-    else:
-        name = "the paper's own data" if data == "paper" else "a stand-in for the paper's data"
-        info = {"requested": data, "name": name, "kind": data}
-    info["checksum"] = spec.extra.get("data_checksum") if data == default_data(spec) else None
+    """What a run with ``data`` uses: the spec's data for :func:`default_data`; the other choice only
+    where the module's ``reproduce_data(spec, data)`` names it (else a one-line error: a module that
+    ignores ``data`` must not record a stand-in run as the paper's data, or the reverse)."""
+    default = data == default_data(spec)
+    info: dict[str, Any] = {"requested": data, "name": spec.data, "kind": spec.data_kind}
+    info["checksum"] = spec.extra.get("data_checksum") if default else None
     hook = getattr(module, "reproduce_data", None)
+    extra: dict[str, Any] = {}
     if hook is not None:
         try:
             extra = dict(hook(spec, data) or {})
@@ -430,9 +433,21 @@ def _data_info(spec: ReproSpec, data: str, module: ModuleType) -> dict:
             if _is_data_unavailable(exc):
                 raise _data_error(spec, data, exc) from exc
             raise
-        for k in ("name", "kind", "checksum", "source"):
-            if extra.get(k) is not None:
-                info[k] = str(extra[k])
+    if not default and extra.get("name") is None:
+        if data == "paper":
+            raise ReproduceError(
+                f"{spec.slug}: --data paper: {module.__name__} has no route to the paper's own data yet (it runs"
+                f" the stand-in {spec.data!r}); run with --data stand-in, this paper's default"
+            )
+        raise ReproduceError(
+            f"{spec.slug}: --data stand-in: {module.__name__} names no stand-in; its data is {spec.data!r}"
+            f" ({DATA_BADGES[spec.data_kind]}), which needs no download: run without --data"
+        )
+    if not default:
+        info["kind"] = data
+    for k in ("name", "kind", "checksum", "source"):
+        if extra.get(k) is not None:
+            info[k] = str(extra[k])
     if info["kind"] not in DATA_KINDS:
         raise ReproduceError(
             f"{spec.slug}: reproduce_data kind must be one of {DATA_KINDS}; got {info['kind']!r}"
@@ -554,7 +569,16 @@ def device_name(device: Any) -> str:
         return "cuda"
     if device.type == "mps":
         return f"Apple MPS ({platform.machine() or 'arm64'})"
-    return platform.processor() or platform.machine() or "cpu"
+    return _cpu_model() or platform.processor() or platform.machine() or "cpu"
+
+
+def _cpu_model() -> str | None:
+    """The processor's marketing name on Linux (``platform.processor()`` there is only ``x86_64``)."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.lower().startswith("model name") and ":" in line:
+                return line.split(":", 1)[1].strip() or None
+    return None
 
 
 def _versions() -> dict[str, str]:
@@ -898,6 +922,7 @@ def run(
         initial=len(seeds) - len(todo),
         desc=f"{paper.number:02d} {paper.slug}",
         unit="seed",
+        leave=True,
         **({} if progress else {"disable": True}),
     )
     t0 = _clock()

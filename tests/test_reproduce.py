@@ -293,6 +293,7 @@ def test_a_result_that_is_not_current_is_not_resumed(env, monkeypatch, change):
     _use(monkeypatch, mod)
     if change == "code":
         monkeypatch.setattr(rp, "code_digest", lambda module: "0123456789abcdef")
+    mod.reproduce_data = lambda spec, data: {"name": "a smaller set"} if data == "stand-in" else {}
     kw = {"data": "stand-in" if change == "data" else "paper", "smoke": change == "smoke"}
     rp.run(SLUG, out=out, progress=False, **kw)
     assert [c["seed"] for c in mod.calls] == [0, 1, 2]
@@ -415,6 +416,7 @@ def test_paper_data_unavailable_is_one_line_naming_the_file_and_the_stand_in(env
         return {"acc ours": 90.0, "gain over baseline": 1.0, "small": 1.0, "large": 2.0}
 
     mod.reproduce = offline
+    mod.reproduce_data = lambda spec, data: {"name": "Cora (Planetoid)"} if data == "paper" else {}
     _use(monkeypatch, mod)
     with pytest.raises(rp.PaperDataUnavailable) as exc:
         rp.run(SLUG, data="paper", out=env / "out", progress=False)
@@ -423,6 +425,28 @@ def test_paper_data_unavailable_is_one_line_naming_the_file_and_the_stand_in(env
     assert "--data stand-in (Cora stand-in: a CSBM)" in msg
     assert not (env / "out").exists()
     assert rp.run(SLUG, out=env / "out", progress=False)["data"]["kind"] == "stand-in"  # the default
+
+
+def test_the_other_data_runs_only_where_the_module_names_it(env, monkeypatch, capsys):
+    """A module that ignores ``data`` must not record its stand-in run as the paper's data (or the reverse)."""
+    _use(monkeypatch, _fake_module(_spec(data="a CSBM stand-in for Cora", data_kind="stand-in")))
+    assert _cli(["reproduce", SLUG, "--data", "paper", "--out", str(env / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no route to the paper's own data" in err and "--data stand-in" in err
+    _use(monkeypatch, _fake_module(_spec()))  # synthetic: the paper's own construction
+    with pytest.raises(rp.ReproduceError, match="names no stand-in"):
+        rp.run(SLUG, data="stand-in", out=env / "out", progress=False)
+    mod = _fake_module(_spec())
+    mod.reproduce_data = lambda spec, data: {"name": "fewer points"} if data == "stand-in" else None
+    _use(monkeypatch, mod)
+    res = rp.run(SLUG, data="stand-in", out=env / "out", progress=False, seeds=[0])
+    assert res["data"] == {
+        "requested": "stand-in",
+        "name": "fewer points",
+        "kind": "stand-in",
+        "checksum": None,
+    }
+    assert rp.check_result(env / "out" / f"{STEM}.json") == []
 
 
 def test_reproduce_data_hook_names_the_data_and_fails_before_any_seed(env, monkeypatch):
