@@ -32,6 +32,7 @@ from torch import nn
 
 from paperlab.claims import Claim, Clause
 from paperlab.config import current
+from paperlab.reproduce import PaperValue, ReproSpec
 
 STRATEGIES = ("random", "least confidence", "entropy", "margin", "BALD", "EGL", "coreset")
 
@@ -388,3 +389,68 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
     pool = text_pool(seed=seed)
     runs = compare(pool, ("margin", "random"), repeats=REPEATS, seed=seed)
     return claim_rows(runs, untrained_runs(pool, REPEATS, seed))
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+REPRO = ReproSpec(
+    slug="active_learning_text",
+    target="the survey's argument (abstract, §4 taxonomy): uncertainty sampling vs random sampling learning curves",
+    shows=(
+        "A survey has no experiment of its own; the figure of its argument a notebook can redraw is the pool-based "
+        "learning curve (test accuracy vs labelled documents) of a prediction-based query strategy (margin "
+        "sampling) against random sampling, and the same strategy fed an unreliable (untrained) model's uncertainty."
+    ),
+    metric="area under the learning curve (AULC) minus random sampling's, accuracy points",
+    paper_values=(
+        PaperValue(
+            key="AULC gain of margin sampling over random sampling (points)",
+            value=1.0,
+            source=(
+                "abstract of arXiv:2008.07267 (project abstracts.txt, seen): 'By using the superior text "
+                "classification performance of NNs for AL, we can either increase a model's performance using the "
+                "same amount of data or reduce the data ... while keeping the same performance'; sign only (+)"
+            ),
+            verified=True,
+            rule="direction",
+            reference=0.0,
+        ),
+        PaperValue(
+            key="AULC gain of margin sampling with an untrained scorer over random sampling (points)",
+            value=-1.0,
+            source=(
+                "abstract of arXiv:2008.07267 (seen): obstacle (a), 'the inability of NNs to provide reliable "
+                "uncertainty estimates, on which the most commonly used query strategies rely'; read as: without "
+                "reliable uncertainty the strategy loses its edge over random; sign only (≤ 0)"
+            ),
+            verified=True,
+            rule="direction",
+            reference=0.0,
+        ),
+    ),
+    data="synthetic 5-class text collection (paperlab text_pool: 2,000 pool and 1,000 test documents) as a stand-in",
+    data_kind="stand-in",
+    data_note=(
+        "The surveyed experiments use real benchmarks (AG News, 20 Newsgroups, ...), which are not available "
+        "offline; the generated collection has class-specific and shared background words, so its classes are "
+        "separable by a bag-of-words model like the real ones, but it is smaller and its vocabulary is synthetic."
+    ),
+    sizes={
+        "classifier": "fastText-style EmbeddingBag",
+        "pool": 2000,
+        "test": 1000,
+        "seed_size": 20,
+        "batch": 20,
+        "rounds": 20,
+        "repeats": 5,
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=5.0,
+    cpu_minutes=10.0,
+    notes=(
+        "A survey: no numbers to reproduce, so both values are signs stated in its abstract. The comparison is the "
+        "notebook's full mode (5 repeats of 20 rounds of 20 queries from 20 seed documents), margin vs random vs "
+        "margin scored by a freshly initialised classifier; the mean over repeats and seeds is compared with 0. "
+        "The fast ledger shows the margin gain varying in sign over seeds (−0.8 to +2.8 points), so 'direction "
+        "only' or 'not reproduced' are both possible outcomes."
+    ),
+)

@@ -30,6 +30,7 @@ from torch import nn
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.data.bundled import digits
 from paperlab.optim import pruning
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import batches, fit
 
 # --- 1. model ---------------------------------------------------------------------------
@@ -333,3 +334,83 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
         seed=seed,
     )
     return claim_rows(res)
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+REPRO = ReproSpec(
+    slug="lottery_ticket",
+    target="Fig. 4 (Lenet-300-100, iterative pruning): test accuracy at early stopping vs weights remaining, winning ticket vs random re-init",
+    shows=(
+        "Test accuracy at the early-stopping iteration of Lenet-300-100 winning tickets found by iterative "
+        "magnitude pruning (20 % per round, output layer 10 %, rewound to θ₀) against the percentage of weights "
+        "remaining, beside the same masks re-initialised at random: tickets match or beat the dense network down "
+        "to about 10–20 % of the weights, while re-initialised subnetworks fall behind."
+    ),
+    metric="test accuracy difference, percentage points",
+    paper_values=(
+        PaperValue(
+            key="ticket minus dense test accuracy at ~21 % weights remaining (points)",
+            value=1.0,
+            source=(
+                "abstract of arXiv:1803.03635 (project abstracts.txt, seen): 'We consistently find winning tickets "
+                "that are less than 10-20% of the size ... Above this size, the winning tickets that we find learn "
+                "faster than the original network and reach higher test accuracy'; the value is the sign only (+)"
+            ),
+            verified=True,
+            rule="direction",
+            reference=0.0,
+        ),
+        PaperValue(
+            key="ticket minus dense test accuracy at ~7 % weights remaining (points)",
+            value=0.0,
+            source=(
+                "abstract of arXiv:1803.03635 (seen): winning tickets 'reach test accuracy comparable to the original "
+                "network' at 'less than 10-20% of the size'; 'comparable' is read as a gap of 0 within the tolerance"
+            ),
+            verified=True,
+            rule="within",
+            tolerance=1.5,
+        ),
+        PaperValue(
+            key="ticket minus random re-init (same mask) test accuracy at ~7 % weights remaining (points)",
+            value=1.0,
+            source=(
+                "recalled: Fig. 4 of arXiv:1803.03635 (re-initialised tickets learn slower and lose accuracy as "
+                "pruning proceeds); the abstract (seen) says the tickets 'have won the initialization lottery'; "
+                "the value is the sign only (+)"
+            ),
+            verified=False,
+            rule="direction",
+            reference=0.0,
+        ),
+    ),
+    data="sklearn 8×8 digits (1,797 images, 60/20/20 split) as a stand-in for MNIST",
+    data_kind="stand-in",
+    data_note=(
+        "MNIST is not available offline here; the 64-pixel digits keep the task (10-way digit classification with a "
+        "fully connected network) but have 64 inputs instead of 784 and ~1,100 training images instead of 55,000, "
+        "so the first layer is 64×300 instead of 784×300."
+    ),
+    sizes={
+        "hidden": (300, 100),
+        "rate_fc": 0.2,
+        "rate_out": 0.1,
+        "rounds": 12,
+        "mid_round": 7,
+        "sparse_round": 12,
+        "iters": 3000,
+        "batch": 60,
+        "lr": 1.2e-3,
+        "optimizer": "Adam",
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=5.0,
+    cpu_minutes=10.0,
+    notes=(
+        "The paper's Lenet settings (Adam 1.2e-3, batch 60, 20 %/10 % per round) and widths 300-100; 3,000 "
+        "iterations per run instead of 50,000 (the digits' training set is 18 batches, so 3,000 iterations are "
+        "~170 epochs). Rounds 7 and 12 leave ~21 % and ~7 % of the weights (recalled: the paper's Lenet curves are labelled Pm = 21.1 and 7.0). "
+        "Tolerance 1.5 points: the module's 'matches dense' threshold; the test split has 360 images, so one "
+        "image is 0.28 points, and the fast ledger's ~7 % gap spans 0.8 points over seeds 0–2."
+    ),
+)

@@ -32,6 +32,7 @@ from torch_geometric.nn import TAGConv
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.config import current
 from paperlab.data.graphs import community_graph, edge_index_of, gpvar
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import fit
 
 # --- 1. models ---------------------------------------------------------------------------------
@@ -235,15 +236,20 @@ def train_stgnn(
     lr: float = 3e-3,
     seed: int = 0,
     name: str | None = None,
+    device: torch.device | None = None,
+    eval_every: int = 50,
 ) -> Forecast:
     """Train a :class:`TimeThenSpace` model with MSE (Adam, ``paperlab.train.fit``); score on the test range.
 
-    ``hops=0`` is the graph-free global GRU. The checkpoint with the lowest validation MSE is kept."""
+    ``hops=0`` is the graph-free global GRU. The checkpoint with the lowest validation MSE is kept.
+    ``device`` (default: the CPU) holds the model, the graph and the evaluation windows; the validation
+    MSE is measured every ``eval_every`` steps."""
     torch.manual_seed(seed)
-    model = TimeThenSpace(hidden, hops, task.horizon, n_nodes=task.n_nodes, emb_dim=emb_dim)
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    model = TimeThenSpace(hidden, hops, task.horizon, n_nodes=task.n_nodes, emb_dim=emb_dim).to(dev)
     x_tr, y_tr = task.windows("train")
-    x_va, y_va = task.windows("val")
-    ei = task.edge_index
+    x_va, y_va = (t.to(dev) for t in task.windows("val"))
+    ei = task.edge_index.to(dev)
     gen = torch.Generator().manual_seed(seed)
 
     def data():
@@ -265,14 +271,21 @@ def train_stgnn(
         return {"val_mse": val}
 
     hist = fit(
-        model, loss_fn, data, steps=steps, lr=lr, eval_fn=eval_fn, eval_every=50, desc=name or f"K={hops}"
+        model,
+        loss_fn,
+        data,
+        steps=steps,
+        lr=lr,
+        eval_fn=eval_fn,
+        eval_every=eval_every,
+        desc=name or f"K={hops}",
     )
     if best["state"] is not None:
         model.load_state_dict(best["state"])
     model.eval()
     x_te, y_te = task.windows("test")
     with torch.no_grad():
-        pred = model(x_te, ei)  # (M, H, N)
+        pred = model(x_te.to(dev), ei).cpu()  # (M, H, N)
     s, e = task.splits["test"]
     one = pred[:, 0]  # forecasts made at every test time, first step
     truth = task.x[s : s + len(one)]
@@ -376,3 +389,161 @@ def diagram_views():
     mechanism.trace_options = {"depth": 1}
 
     return {"overview": overview, "mechanism": mechanism}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+
+
+def tri_community_graph(n_communities: int) -> np.ndarray:
+    """The GP-VAR benchmark graph of the authors' experiments (tsl's tri-community graph): communities of
+    6 nodes shaped as a triangle of triangles (edges 0-1, 1-2, 3-4, 1-3, 2-4, 4-5, 0-3, 1-4, 3-5),
+    consecutive communities joined in a line (node 5 of one to node 0 of the next). Returns the 0/1
+    adjacency, no self loops."""
+    if n_communities < 1:
+        raise ValueError(f"n_communities must be >= 1; got {n_communities}")
+    local = ((0, 1), (1, 2), (3, 4), (1, 3), (2, 4), (4, 5), (0, 3), (1, 4), (3, 5))
+    n = 6 * n_communities
+    adj = np.zeros((n, n), bool)
+    for c in range(n_communities):
+        for i, j in local:
+            adj[6 * c + i, 6 * c + j] = adj[6 * c + j, 6 * c + i] = True
+        if c > 0:
+            adj[6 * c - 1, 6 * c] = adj[6 * c, 6 * c - 1] = True
+    return adj
+
+
+def paper_gpvar_task(
+    n_communities: int = 20,
+    steps: int = 30000,
+    *,
+    window: int = 6,
+    noise_std: float = 0.4,
+    seed: int = 0,
+) -> Task:
+    """GP-VAR as the authors generate it (official ``config/static/dataset/gpvar.yaml``; tsl ``GPVARDataset``):
+    ``x_t = tanh(Σ_q Σ_l Θ_{q,l} S^l x_{t-q}) + η_t`` with the same Θ as :data:`GPVAR_THETA`, σ = 0.4, on
+    the tri-community graph, and S the GCN-normalised adjacency *with* self loops,
+    ``D̃^{-1/2}(A + I)D̃^{-1/2}``. Passing ``A + I`` to :func:`gpvar` (a = 1, b = 0) gives exactly that
+    S, and the edge index keeps the self loops so that ``TAGConv`` propagates with the same S.
+    Split 70 / 10 / 20 in time, window 6, horizon 1 (the official config)."""
+    adj = tri_community_graph(n_communities) | np.eye(6 * n_communities, dtype=bool)
+    g = gpvar(adj, T=steps, a=1.0, b=0.0, noise_std=noise_std, seed=seed)
+    ei = edge_index_of(adj)
+    loops = torch.arange(adj.shape[0]).repeat(2, 1)
+    t_tr, t_va = int(0.7 * steps), int(0.8 * steps)
+    splits = {"train": (window, t_tr), "val": (t_tr, t_va), "test": (t_va, steps)}
+    return Task(g.x, g.oracle, adj, torch.cat([ei, loops], 1), window, 1, splits, noise_std)
+
+
+REPRO = ReproSpec(
+    slug="spatiotemporal_gnn_forecasting",
+    target="Table 1, GP-VAR column (global models, no embeddings) of arXiv:2302.04071, the survey's GP-VAR benchmark",
+    shows=(
+        "One-step test MAE on GP-VAR (120 nodes, 30,000 steps, σ = 0.4) of the optimal model (the data's own "
+        "one-step map, error = noise), a global time-then-space STGNN, and graph-free models; the survey "
+        "(§6, model assessment) uses this benchmark to show that graph conditioning lets a global model "
+        "approach the optimal predictor, which graph-free global and local models cannot."
+    ),
+    metric="one-step test MAE (and MAE differences between models)",
+    paper_values=(
+        PaperValue(
+            key="optimal model MAE",
+            value=0.3192,
+            source=(
+                "recalled: the 'optimal model' row of Table 1 of arXiv:2302.04071 (Cini et al., NeurIPS 2023); "
+                "it equals σ·√(2/π) = 0.3192 for the Gaussian noise sigma_noise = 0.4 seen in the official "
+                "config/static/dataset/gpvar.yaml (Graph-Machine-Learning-Group/taming-local-effects-stgnns)"
+            ),
+            verified=False,
+            rule="within",
+            tolerance=0.002,
+        ),
+        PaperValue(
+            key="MAE gain of the STGNN over the graph-free global GRU",
+            value=1.0,
+            source=(
+                "recalled: Table 1 of arXiv:2302.04071 — the global TTS-IMP STGNN has a lower GP-VAR MAE than "
+                "the graph-free models; the value is the sign only (+), no number was retrieved"
+            ),
+            verified=False,
+            rule="direction",
+            reference=0.0,
+        ),
+        PaperValue(
+            key="MAE gain of the STGNN over per-node (local) models",
+            value=1.0,
+            source=(
+                "recalled: Table 1 of arXiv:2302.04071 — local per-node models (local RNNs) are worse than the "
+                "global STGNN on GP-VAR, where every node follows the same law; sign only (+)"
+            ),
+            verified=False,
+            rule="direction",
+            reference=0.0,
+        ),
+        PaperValue(
+            key="STGNN MAE excess over the optimal model",
+            value=0.0,
+            source=(
+                "recalled: Table 1 of arXiv:2302.04071 — the global TTS STGNN is close to the optimal model on "
+                "GP-VAR (the survey's §6: compare against the optimal predictor on synthetic data); the value is "
+                "the paper's 'near zero', no number was retrieved"
+            ),
+            verified=False,
+            rule="within",
+            tolerance=0.01,
+        ),
+    ),
+    data="GP-VAR (Zambon & Alippi 2022) on the tri-community graph, 20 communities × 6 nodes, T = 30,000, σ = 0.4",
+    data_kind="synthetic",
+    data_note=(
+        "The paper's data is synthetic: paper_gpvar_task builds the authors' generator (tanh of the polynomial "
+        "graph filter with the same Θ, GCN-normalised S with self loops, the tri-community graph, σ = 0.4, "
+        "30,000 steps, 70/10/20 split, window 6, horizon 1). Only the random draw differs (our seed, not theirs)."
+    ),
+    sizes={
+        "communities": 20,
+        "nodes": 120,
+        "T": 30000,
+        "window": 6,
+        "hops": 2,
+        "hidden": 16,
+        "batch": 128,
+        "lr": 3e-3,
+        "steps": 3000,
+        "ar_order": 6,
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=6.0,
+    cpu_minutes=24.0,
+    notes=(
+        "Scaled down in training only: the official config trains up to 200 epochs (~164 batches of 128 each, "
+        "early stopping with patience 50 epochs) at lr 0.003 with a step schedule; we train 3,000 Adam steps at "
+        "lr 0.003 with batch 128 and keep the best validation checkpoint. Our TTS model is NodeGRU → TAGConv (K = 2) "
+        "→ MLP with hidden 16 (the paper's TTS-IMP uses 2 graph layers, ELU). The graph-free global model is "
+        "the same network with K = 0; the local model is a per-node linear AR(6) fitted by least squares "
+        "(the paper's local baseline is per-node RNNs). Tolerances: the oracle's MAE over 720,000 test "
+        "residuals has a standard error of about 0.0003, so 0.002 allows the seed's draw and nothing more; "
+        "'near the optimum' is read as an MAE excess of at most 0.01 (3 %)."
+    ),
+)
+
+
+def reproduce(
+    spec: ReproSpec, *, seed: int, data: str, device: torch.device, smoke: bool
+) -> dict[str, float]:
+    """One seed of REPRO's target; returns a value for every spec.paper_values key."""
+    del data  # the data is the paper's own synthetic construction: "paper" and "stand-in" run the same
+    z = dict(spec.sizes)
+    steps_t, steps = (600, 3) if smoke else (int(z["T"]), int(z["steps"]))
+    task = paper_gpvar_task(int(z["communities"]), steps_t, window=int(z["window"]), seed=seed)
+    kw = {"hidden": int(z["hidden"]), "batch": int(z["batch"]), "lr": float(z["lr"]), "steps": steps}
+    stgnn = train_stgnn(task, hops=int(z["hops"]), seed=seed, device=device, **kw)
+    gru = train_stgnn(task, hops=0, seed=seed, device=device, **kw)
+    ar = ar_forecast(task, int(z["ar_order"]))
+    oracle = oracle_forecast(task)
+    return {
+        "optimal model MAE": oracle.mae,
+        "MAE gain of the STGNN over the graph-free global GRU": gru.mae - stgnn.mae,
+        "MAE gain of the STGNN over per-node (local) models": ar.mae - stgnn.mae,
+        "STGNN MAE excess over the optimal model": stgnn.mae - oracle.mae,
+    }
