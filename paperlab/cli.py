@@ -3,7 +3,7 @@
 paperlab list [--group G]
 paperlab run SLUG|NOTEBOOK.ipynb [--full] [--out DIR] [--force]
 paperlab diagrams [--out DIR] [--only SLUG ...]
-paperlab calibrate SLUG [--seeds 0 1 2] [--dry-run]
+paperlab calibrate SLUG [--seeds 0 1 2 3 4 5] [--replace] [--dry-run]
 paperlab site [--out DIR]
 paperlab slides SLUG [--out DIR]
 """
@@ -194,7 +194,7 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     paper = catalog.get(args.slug)
     try:
-        ledger = calibrate(paper.slug, args.seeds, write=not args.dry_run)
+        ledger = calibrate(paper.slug, args.seeds, write=not args.dry_run, replace=args.replace)
     except ValueError as exc:
         print(f"paperlab calibrate: {exc}", file=sys.stderr)
         return 2
@@ -265,7 +265,18 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate", help="run a paper's claim experiment per seed (ours + controls); write its seed ledger"
     )
     p.add_argument("slug", help="paper slug, notebook stem or number")
-    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="seeds (default: 0 1 2)")
+    p.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        default=[0, 1, 2, 3, 4, 5],
+        help="calibration seeds 0-2, held-out seeds 3-5 (the default); merged into the ledger",
+    )
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="drop the ledger's old seeds (needed after the claim's clauses, thresholds or controls changed)",
+    )
     p.add_argument("--dry-run", action="store_true", help="print the tables, write no ledger")
     p.set_defaults(func=_cmd_calibrate)
 

@@ -566,14 +566,6 @@ def test_update_json_holds_an_exclusive_lock(tmp_path) -> None:
         claims.update_json(path, lambda d: None)
 
 
-_CLI_HAS_REPLACE = "--replace" not in cli.build_parser().parse_known_args(["calibrate", SLUG, "--replace"])[1]
-
-
-@pytest.mark.xfail(
-    not _CLI_HAS_REPLACE,
-    reason="cli.py wiring pending: `calibrate --replace` and default seeds 0-5 (claims.calibrate has both)",
-    strict=True,
-)
 def test_cli_calibrate_replace_and_six_default_seeds(fake) -> None:  # type: ignore[no-untyped-def]
     assert cli.main(["calibrate", SLUG, "--seeds", "0", "1", "2"]) == 0
     fake["claim"] = _claim(threshold=0.85)
