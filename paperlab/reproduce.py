@@ -700,9 +700,13 @@ def _check_values(values: Any, spec: ReproSpec, seed: int, where: str) -> tuple[
         )
     out, extra = {}, {}
     for k, x in values.items():
-        if isinstance(x, bool) or not isinstance(x, int | float) and not hasattr(x, "__float__"):
-            raise ReproduceError(f"{where}(seed={seed}) returned {k!r}: {x!r}, not a number")
-        (out if k in keys else extra)[str(k)] = _finite(float(x))
+        try:  # floats, ints, NumPy scalars, one-element tensors; not bools, strings, arrays
+            if isinstance(x, bool | str | bytes):
+                raise TypeError
+            number = float(x)
+        except (TypeError, ValueError, RuntimeError):
+            raise ReproduceError(f"{where}(seed={seed}) returned {k!r}: {x!r:.80}, not a number") from None
+        (out if k in keys else extra)[str(k)] = _finite(number)
     return out, extra
 
 
@@ -1311,10 +1315,6 @@ def _queue_line(e: Mapping[str, Any]) -> str:
 
 
 # ------------------------------------------------------------------------------ gallery and notebook
-
-
-def _row_of_value(r: Mapping[str, Any]) -> dict:
-    return {k: r.get(k) for k in ("key", "paper", "source", "verified", "rule", "tolerance", "reference")}
 
 
 def reproductions_table(folder: str | os.PathLike[str] | None = None) -> list[dict]:
