@@ -31,6 +31,7 @@ from torch.nn import functional as F
 
 from paperlab.claims import Claim, Clause
 from paperlab.config import current, seed_everything
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import fit
 
 
@@ -55,7 +56,7 @@ def cov_penalty(f: torch.Tensor) -> torch.Tensor:
     """``||Cov f - I||_F^2``: keeps the representation from collapsing or blowing up."""
     fc = f - f.mean(0, keepdim=True)
     cov = fc.T @ fc / (len(f) - 1)
-    return (cov - torch.eye(f.shape[1])).pow(2).sum()
+    return (cov - torch.eye(f.shape[1], dtype=f.dtype, device=f.device)).pow(2).sum()
 
 
 class FCCovNet(nn.Module):
@@ -175,37 +176,41 @@ def run(
     lam: float = 1.0,
     lr: float = 3e-3,
     seed: int = 0,
+    device: torch.device | str | None = None,
 ) -> SDRResult:
     """Fit FCCov-Net, the MSE and Huber baselines (full batch, Adam, same steps and learning rate) and
     linear SIR on corrupted training responses; score each by the distance correlation between its
-    reduction ``f(X)`` and the true index ``f*`` on clean test data."""
+    reduction ``f(X)`` and the true index ``f*`` on clean test data. ``device``: where the nets and the
+    training tensors live (default: the CPU)."""
     x, y, _ = simulate(n_train, outlier_frac=outlier_frac, seed=seed)
     xt, _, ft = simulate(n_test, seed=seed + 1000)
     dist = wasserstein_dist(y)
     order = dist.argsort(dim=1)
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    xd, yd, dist_d, order_d, xtd = (t.to(dev) for t in (x, y, dist, order, xt))
     seed_everything(seed)
-    net = FCCovNet(x.shape[1])
-    full = lambda: iter([(x, y)])  # noqa: E731
+    net = FCCovNet(x.shape[1]).to(dev)
+    full = lambda: iter([(xd, yd)])  # noqa: E731
 
     def loss_fccov(m: FCCovNet, b: tuple[torch.Tensor, ...]) -> tuple[torch.Tensor, dict[str, float]]:
         f = m(b[0])
-        value = fccov(f, dist, order)
+        value = fccov(f, dist_d, order_d)
         return -value + lam * cov_penalty(f), {"fccov": value.item()}
 
     fit(net, loss_fccov, full, steps=steps, lr=lr, desc="FCCov-Net")
     seed_everything(seed)
-    mse = MSENet(x.shape[1], y.shape[1])
+    mse = MSENet(x.shape[1], y.shape[1]).to(dev)
     fit(mse, lambda m, b: F.mse_loss(m(b[0]), b[1]), full, steps=steps, lr=lr, desc="MSE net")
     seed_everything(seed)
-    huber = MSENet(x.shape[1], y.shape[1])
+    huber = MSENet(x.shape[1], y.shape[1]).to(dev)
     fit(
         huber, lambda m, b: F.huber_loss(m(b[0]), b[1], delta=1.0), full, steps=steps, lr=lr, desc="Huber net"
     )
     beta = sliced_inverse_regression(x.numpy(), y.numpy().mean(1))
     with torch.no_grad():
-        d1 = distance_correlation(net(xt).numpy(), ft.numpy())
-        d2 = distance_correlation(mse.encoder(xt).numpy(), ft.numpy())
-        d3 = distance_correlation(huber.encoder(xt).numpy(), ft.numpy())
+        d1 = distance_correlation(net(xtd).cpu().numpy(), ft.numpy())
+        d2 = distance_correlation(mse.encoder(xtd).cpu().numpy(), ft.numpy())
+        d3 = distance_correlation(huber.encoder(xtd).cpu().numpy(), ft.numpy())
     d4 = distance_correlation(xt.numpy() @ beta, ft.numpy())
     return SDRResult(net, mse, huber, beta, d1, d2, d3, d4)
 
@@ -289,3 +294,118 @@ def diagram_views() -> dict[str, Any]:
 
     mechanism.trace_options = {"show_plumbing": True}  # the sort by distance is the measure's core
     return {"overview": overview, "mechanism": mechanism}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+_ABSTRACT = "abstract of arXiv:2502.15374 (arxiv.org/abs/2502.15374; also arxiv.org/html/2502.15374v1)"
+_SUMMARY = "the paper summary at www.sciencestack.ai/paper/2502.15374 (third-party)"
+_SIGN = " (+1 encodes the sign only: the simulation tables' numbers were not retrieved)"
+
+REPRO = ReproSpec(
+    slug="fccov_sdr",
+    target="Sec. 5 simulation tables (Wasserstein-space responses, clean and with outliers): FCCov-Net vs the comparators",
+    shows=(
+        "How well each method's learned reduction f(X) recovers the true nonlinear index f*, for distribution-valued "
+        "responses, on clean data and with 10 % / 20 % grossly outlying responses."
+    ),
+    metric="distance correlation dCor(f_hat(X), f*(X)) on clean test data; values are FCCov-Net minus a comparator",
+    paper_values=(
+        PaperValue(
+            "dCor gain over the best regression net, clean",
+            1.0,
+            f"{_SUMMARY}: 'FCCov-Net outperforms kernel and alternative deep SDR methods'{_SIGN}",
+            True,
+            "direction",
+        ),
+        PaperValue(
+            "dCor gain over linear SIR, clean",
+            1.0,
+            f"{_SUMMARY} (kernel and classical SDR comparators; the paper's keywords name sliced inverse regression){_SIGN}",
+            True,
+            "direction",
+        ),
+        PaperValue(
+            "dCor gain over the best regression net, 10 % outliers",
+            1.0,
+            f"{_ABSTRACT}: 'exhibits robustness against outliers'{_SIGN}",
+            True,
+            "direction",
+        ),
+        PaperValue(
+            "dCor gain over the best regression net, 20 % outliers",
+            1.0,
+            f"{_ABSTRACT}: 'exhibits robustness against outliers'{_SIGN}",
+            True,
+            "direction",
+        ),
+    ),
+    data="simulated distribution-valued responses: Y = empirical law of 30 draws of N(sin X1 + X2^2, 0.5^2), X ~ N(0, I_10), outliers shifted by +30 (fccov_sdr.simulate)",
+    data_kind="synthetic",
+    data_note=(
+        "The paper's data are simulations too, but its models (Sec. 5) were not retrieved: this is our own model of "
+        "the same kind (Wasserstein-space responses, a nonlinear index, gross outliers), not the paper's construction. "
+        "The JAFFE faces application is not part of this target."
+    ),
+    sizes={
+        "p": 10,
+        "n_train": 600,
+        "n_test": 400,
+        "width": 64,
+        "d": 1,
+        "steps": 2000,
+        "lr": 1e-2,
+        "lam": 1.0,
+        "outlier_fracs": (0.0, 0.1, 0.2),
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=3.0,
+    cpu_minutes=8.0,
+    notes=(
+        "Comparators: the squared-error and Huber regression nets with the same d = 1 bottleneck (stand-ins for the "
+        "paper's deep SDR comparators, which were not identified) -- 'best regression net' is the better of the two "
+        "per seed -- and linear SIR (sliced on the response's Frechet mean). The paper's kernel SDR comparators "
+        "(e.g. GSIR) are not built. Rule: direction only, since only the signs are sourced; the fast-mode ledger "
+        "already shows FCCov-Net below the regression nets on clean data (0.90-0.92 vs 0.97-0.98), which this spec "
+        "keeps as a value rather than dropping it. Sizes: the notebook's full mode (2,000 full-batch Adam steps); "
+        "about 45 s of CPU per outlier level per seed (300 steps take ~5 s)."
+    ),
+)
+
+
+def reproduce(
+    spec: ReproSpec, *, seed: int, data: str, device: torch.device, smoke: bool
+) -> dict[str, float]:
+    """One seed of REPRO's target; returns a value for every spec.paper_values key.
+
+    :func:`run` at each outlier fraction on ``device``; smoke: 64 / 64 points (and ``fit`` cuts the steps to 3)."""
+    if data not in ("paper", "stand-in"):
+        raise ValueError(f"data must be 'paper' or 'stand-in'; got {data!r}")
+    s = dict(spec.sizes)
+    n_train, n_test = (64, 64) if smoke else (int(s["n_train"]), int(s["n_test"]))
+    res = {
+        frac: run(
+            frac,
+            n_train=n_train,
+            n_test=n_test,
+            steps=int(s["steps"]),
+            lam=float(s["lam"]),
+            lr=float(s["lr"]),
+            seed=seed,
+            device=device,
+        )
+        for frac in s["outlier_fracs"]
+    }
+
+    def best_reg(r: SDRResult) -> float:
+        return max(r.dcor_mse, r.dcor_huber)
+
+    out = {
+        "dCor gain over the best regression net, clean": res[0.0].dcor_fccov - best_reg(res[0.0]),
+        "dCor gain over linear SIR, clean": res[0.0].dcor_fccov - res[0.0].dcor_sir,
+        "dCor gain over the best regression net, 10 % outliers": res[0.1].dcor_fccov - best_reg(res[0.1]),
+        "dCor gain over the best regression net, 20 % outliers": res[0.2].dcor_fccov - best_reg(res[0.2]),
+    }
+    for frac, r in res.items():  # diagnostics: the raw distance correlations
+        for name in ("fccov", "mse", "huber", "sir"):
+            out[f"dCor {name}, {frac:.0%} outliers"] = getattr(r, f"dcor_{name}")
+    return out

@@ -37,6 +37,7 @@ from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
 from paperlab.config import current
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import fit
 
 # --- 1. the prior: GP datasets -------------------------------------------------------------------
@@ -261,14 +262,16 @@ def train_pfn(
     n_buckets: int = 100,
     seed: int = 0,
     desc: str = "PFN on GP prior data",
+    device: torch.device | str | None = None,
 ) -> tuple[PFN, list[float]]:
     """Train a PFN by minimising the prior-data NLL (eq. 2) on fresh GP datasets every step.
 
-    Returns the model and its training-loss curve (nats per query point).
+    Returns the model and its training-loss curve (nats per query point). ``device``: where the model
+    trains (the prior datasets are drawn on the CPU and moved by ``fit``).
     """
     torch.manual_seed(seed)
     bar = BarDistribution.from_prior(prior, n_buckets=n_buckets, seed=seed)
-    model = PFN(bar, d_model=d_model, n_layers=n_layers, d_hidden=2 * d_model)
+    model = PFN(bar, d_model=d_model, n_layers=n_layers, d_hidden=2 * d_model).to(device)
 
     def loss_fn(m: PFN, b) -> torch.Tensor:  # type: ignore[no-untyped-def]
         x_tr, y_tr, x_te, y_te = b
@@ -326,22 +329,25 @@ def evaluate(
     n_query: int = 20,
     seed: int = 123,
 ) -> Evaluation:
-    """NLL of the held-out query points of ``n_datasets`` fresh prior datasets per context size."""
+    """NLL of the held-out query points of ``n_datasets`` fresh prior datasets per context size.
+
+    The datasets and the exact GP are computed on the CPU; the PFN runs on its own device."""
     g = torch.Generator().manual_seed(seed)
+    dev = model.bar.borders.device
     out: dict[str, list[float]] = {k: [] for k in PREDICTORS}
     gaps: dict[str, list[float]] = {k: [] for k in PREDICTORS}
     for n in contexts:
         x, y = prior.sample(n_datasets, n + n_query, g)
         x_tr, y_tr, x_te, y_te = x[:, :n], y[:, :n], x[:, n:], y[:, n:]
-        logits = model(x_tr, y_tr, x_te)
+        logits = model(x_tr.to(dev), y_tr.to(dev), x_te.to(dev))
         mu, var = prior.posterior(x_tr, y_tr, x_te)
-        out["PFN"].append(model.bar.nll(logits, y_te).mean().item())
+        out["PFN"].append(model.bar.nll(logits, y_te.to(dev)).mean().item())
         out["exact GP"].append(gaussian_nll(y_te, mu, var).mean().item())
         pv = torch.full_like(y_te, prior.outputscale + prior.noise)
         out["prior only"].append(gaussian_nll(y_te, torch.zeros_like(y_te), pv).mean().item())
         km, kv = knn_predictive(x_tr, y_tr, x_te)
         out["3-NN Gaussian"].append(gaussian_nll(y_te, km, kv).mean().item())
-        means = {"PFN": model.bar.mean(logits), "exact GP": mu, "prior only": torch.zeros_like(mu)}
+        means = {"PFN": model.bar.mean(logits).cpu(), "exact GP": mu, "prior only": torch.zeros_like(mu)}
         means["3-NN Gaussian"] = km
         for k, v in means.items():
             gaps[k].append((v - mu).abs().mean().item())
@@ -497,3 +503,129 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
     model, _ = train_configured(seed, full=False)
     ev = evaluate(model, PRIOR, CLAIM_CONTEXTS, seed=seed + 123)
     return claim_rows(ev)
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+REPRO_CONTEXTS = (1, 2, 4, 8, 16, 24)
+_ABSTRACT = (
+    "abstract of arXiv:2112.10510 (arxiv.org/abs/2112.10510; ICLR 2022): 'We demonstrate that PFNs can "
+    "near-perfectly mimic Gaussian processes'; the GP comparison is a figure of Sec. 5.1 (official README, "
+    "github.com/automl/TransformersCanDoBayesianInference: 'compare it to the ground truth GP posterior, as "
+    "described in the paper's section 5.1'), with no printed numbers"
+)
+_GAP_REF = 0.1  # nats per point: "near-perfectly" read as a gap below 0.1
+
+
+def _gap_key(n: int) -> str:
+    return f"PFN NLL minus exact GP NLL, {n} context point{'s' if n != 1 else ''}"
+
+
+def _pfn_values() -> tuple[PaperValue, ...]:
+    note = " (0 encodes 'no visible gap'; the rule is gap < 0.1 nats)"
+    vals = [
+        PaperValue(
+            _gap_key(n),
+            0.0,
+            _ABSTRACT + note,
+            True,
+            "direction",
+            reference=_GAP_REF,
+        )
+        for n in REPRO_CONTEXTS
+    ]
+    vals.append(
+        PaperValue(
+            "PFN NLL minus exact GP NLL, mean over 1-24 context points",
+            0.0,
+            _ABSTRACT + note,
+            True,
+            "direction",
+            reference=_GAP_REF,
+        )
+    )
+    return tuple(vals)
+
+
+REPRO = ReproSpec(
+    slug="pfn_bayesian_transformer",
+    target="Sec. 5.1, the GP figure: held-out NLL vs number of training points, PFN against the exact GP posterior",
+    shows=(
+        "For datasets drawn from a GP prior with fixed hyperparameters, the mean negative log-likelihood of held-out "
+        "points under the PFN's predictive distribution and under the exact GP posterior predictive, per context size."
+    ),
+    metric="NLL per held-out point (nats): PFN minus exact GP",
+    paper_values=_pfn_values(),
+    data="datasets from a 1-D GP prior, RBF kernel, lengthscale 0.2, outputscale 1, noise variance 0.01, x ~ U[0, 1] (PRIOR)",
+    data_kind="synthetic",
+    data_note=(
+        "The paper's data is its GP prior, as here; its hyperparameters differ: the official GP notebook "
+        "(notebooks/SetupForGPFittingExperiments.ipynb) uses lengthscale 0.6, outputscale 1, noise 1e-4 and up to "
+        "2,000 points with 5 features; ours is 1-D with up to 24 context points (the notebook's prior)."
+    ),
+    sizes={
+        "d_model": FULL["d_model"],
+        "n_layers": FULL["n_layers"],
+        "n_heads": 4,
+        "n_buckets": 100,
+        "steps": FULL["steps"],
+        "batch": FULL["batch"],
+        "lr": FULL["lr"],
+        "seq_len": 40,
+        "max_train": 30,
+        "contexts": REPRO_CONTEXTS,
+        "eval_datasets": 500,
+        "eval_queries": 20,
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=5.0,
+    cpu_minutes=20.0,
+    notes=(
+        "Scaled down: the paper trains for far longer on a GPU (millions of prior datasets); this is the notebook's "
+        "full mode, 4,000 Adam steps of 64 datasets (256k datasets), d = 64, 4 layers. Rule: 'near-perfectly' has "
+        "no printed number, so each gap must be below 0.1 nats per point -- a tenth of the prior-only predictor's "
+        "gap (~1.3 nats) and below the fast-mode PFN's 0.24-0.28 (ledger), which would fail it; the fast-mode seed "
+        "spread of the mean gap is about 0.02. Evaluation on 500 fresh datasets per context size (the "
+        "notebook: 200). About 0.08 s of CPU per training step."
+    ),
+)
+
+
+def reproduce(
+    spec: ReproSpec, *, seed: int, data: str, device: torch.device, smoke: bool
+) -> dict[str, float]:
+    """One seed of REPRO's target; returns a value for every spec.paper_values key.
+
+    :func:`train_pfn` on ``device`` (``fit`` cuts the steps to 3 under smoke), then :func:`evaluate`;
+    smoke also evaluates 8 datasets per context size."""
+    if data not in ("paper", "stand-in"):
+        raise ValueError(f"data must be 'paper' or 'stand-in'; got {data!r}")
+    s = dict(spec.sizes)
+    model, _ = train_pfn(
+        PRIOR,
+        steps=3 if smoke else int(s["steps"]),
+        batch=int(s["batch"]),
+        seq_len=int(s["seq_len"]),
+        max_train=int(s["max_train"]),
+        lr=float(s["lr"]),
+        d_model=int(s["d_model"]),
+        n_layers=int(s["n_layers"]),
+        n_buckets=int(s["n_buckets"]),
+        seed=seed,
+        device=device,
+    )
+    contexts = tuple(int(n) for n in s["contexts"])
+    ev = evaluate(
+        model,
+        PRIOR,
+        contexts=contexts,
+        n_datasets=8 if smoke else int(s["eval_datasets"]),
+        n_query=int(s["eval_queries"]),
+        seed=10_000 + seed,
+    )
+    gap = np.array(ev.nll["PFN"]) - np.array(ev.nll["exact GP"])
+    out = {_gap_key(n): float(g) for n, g in zip(contexts, gap, strict=True)}
+    out["PFN NLL minus exact GP NLL, mean over 1-24 context points"] = float(gap.mean())
+    for name in PREDICTORS:  # diagnostics: every predictor's NLL per context size
+        for n, v in zip(contexts, ev.nll[name], strict=True):
+            out[f"NLL {name}, {n} context points"] = v
+    return out

@@ -19,6 +19,7 @@ Two ways to make an RNN sparse, on the task of telling valid from invalid embedd
 
 from __future__ import annotations
 
+import dataclasses
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +35,7 @@ from paperlab.claims import Claim, Clause
 from paperlab.config import Config
 from paperlab.data.sequences import REBER_ALPHABET, embedded_reber
 from paperlab.nn.rnn import CELLS, SequenceClassifier, make_rnn
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import History, batches, fit
 
 VOCAB = len(REBER_ALPHABET) + 1  # + padding id
@@ -279,9 +281,11 @@ def run_pruning(
     hidden: int = 50,
     num_layers: int = 1,
     seed: int = 0,
+    lr: float = 3e-3,
 ) -> PruneResult:
     """Thesis ch. 4: train each cell dense (``epochs``), then for each rule and level prune a copy and retrain
-    it ``retrain_epochs`` (thesis code: 50 dense epochs, 10 retraining epochs, global rule).
+    it ``retrain_epochs`` (thesis code: 50 dense epochs, 10 retraining epochs, global rule). ``lr`` is the
+    dense training's Adam rate (thesis code: 1e-3); retraining always uses 1e-3, as the thesis does.
 
     The controls run at ``control_levels`` with the same retraining budget: ``"random"`` prunes a random
     mask of the same size; ``"fresh"`` keeps the global magnitude mask but re-initialises the weights.
@@ -295,7 +299,7 @@ def run_pruning(
     for cell in cells:
         torch.manual_seed(seed)
         model = make()
-        train(model, data, epochs=epochs, seed=seed, desc=f"{cell} dense")
+        train(model, data, epochs=epochs, lr=lr, seed=seed, desc=f"{cell} dense")
         res.dense[cell] = test_accuracy(model, data)
         state = res.states[cell] = {k: v.clone() for k, v in model.state_dict().items()}
         for rule in rules:
@@ -489,3 +493,139 @@ def diagram_views() -> dict[str, Any]:
 
     mechanism.trace_options = {"depth": 0}
     return {"overview": overview, "mechanism": mechanism}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+_THESIS_CSV = (
+    "harshildarji/thesis, Implementations/experiments/results/prune/{}.csv (github.com/harshildarji/thesis), "
+    "block '{}_prune', the global W_ih + W_hh rule"
+)
+_REPRO_CELLS = {
+    "rnn": ("RNN-tanh", "rnn_tanh"),
+    "rnn_relu": ("RNN-ReLU", "rnn_relu"),
+    "gru": ("GRU", "gru"),
+    "lstm": ("LSTM", "lstm"),
+}  # module cell -> (thesis name, thesis CSV stem)
+# thesis test accuracy (6,250 strings): dense after epoch 50; 90 % pruned at epoch 0 (no retraining) and epoch 1
+_THESIS = {
+    "rnn": (0.93728, 0.65584, 0.92464),
+    "rnn_relu": (1.0, 0.50304, 1.0),
+    "gru": (1.0, 0.5512, 1.0),
+    "lstm": (1.0, 0.49488, 0.99968),
+}
+
+
+def _thesis_values() -> tuple[PaperValue, ...]:
+    out = []
+    for cell, (dense, before, after) in _THESIS.items():
+        name, stem = _REPRO_CELLS[cell]
+        src = _THESIS_CSV.format(stem, stem)
+        # the tanh RNN's log wanders between 0.91 and 0.94: a wider tolerance than the recovered nets' 0.01
+        tol = 0.03 if cell == "rnn" else 0.01
+        out += [
+            PaperValue(
+                f"{name} dense", dense, f"{src}: mode '{stem}', epoch 50, test_acc", True, "within", tol
+            ),
+            PaperValue(
+                f"{name} 90 % pruned, before retraining",
+                before,
+                f"{src}: prune 90, epoch 0, test_acc",
+                True,
+                "within",
+                0.1,
+            ),
+            PaperValue(
+                f"{name} 90 % pruned + 1 retraining epoch",
+                after,
+                f"{src}: prune 90, epoch 1, test_acc",
+                True,
+                "within",
+                tol,
+            ),
+        ]
+    return tuple(out)
+
+
+REPRO = ReproSpec(
+    slug="sparse_rnn_pruning",
+    target="Thesis ch. 4, the pruning table (retraining log): 90 % global magnitude pruning, before and after one retraining epoch",
+    shows=(
+        "Test accuracy on embedded-Reber strings of the dense RNN-tanh, RNN-ReLU, GRU and LSTM, of the same nets right "
+        "after the thesis' global magnitude pruning of 90 % of W_ih and W_hh, and after one retraining epoch."
+    ),
+    metric="test accuracy (fraction of 6,250 test strings)",
+    paper_values=_thesis_values(),
+    data="embedded Reber grammar strings, half valid, half one-symbol corruptions (paperlab.data.sequences.embedded_reber)",
+    data_kind="synthetic",
+    data_note=(
+        "The thesis generates its own embedded-Reber strings (18,750 train / 6,250 test); we generate the same grammar "
+        "at the same counts. How the thesis builds its invalid strings (Implementations/dataset) was not checked "
+        "against ours (one-symbol corruptions, half of them on the long-range wrapper symbol)."
+    ),
+    sizes={
+        "cells": ("rnn", "rnn_relu", "gru", "lstm"),
+        "hidden": 50,
+        "layers": 3,
+        "n_train": 18_750,
+        "n_test": 6_250,
+        "max_len": 30,
+        "batch": 32,
+        "lr": 1e-3,
+        "dense_epochs": 10,
+        "retrain_epochs": 1,
+        "level": 0.9,
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=6.0,
+    cpu_minutes=30.0,
+    notes=(
+        "The thesis' sizes (3 x 50 units, Adam 1e-3, batch 32, 18,750 / 6,250 strings, one retraining epoch at 1e-3) "
+        "except the dense training: 10 epochs instead of 50 (its logs reach their final dense accuracy by epoch 6; "
+        "50 epochs of the four cells take about 2 h per seed on 2 CPU cores, ~15 min on a GPU). Tolerances: 0.01 "
+        "for the recovered nets (a net at 1.000 on 6,250 strings is stable across seeds), 0.03 for the tanh RNN "
+        "(its thesis log wanders between 0.91 and 0.94), 0.1 right after pruning (a collapsed net scores near the "
+        "0.5 chance level, where seeds spread by several points). One thesis run per value; ours is the mean of 3 seeds. "
+        "CPU estimate from 36 / 15 / 12 / 12 ms per 3-layer GRU / LSTM / RNN step on one core."
+    ),
+)
+
+
+def reproduce(
+    spec: ReproSpec, *, seed: int, data: str, device: torch.device, smoke: bool
+) -> dict[str, float]:
+    """One seed of REPRO's target; returns a value for every spec.paper_values key.
+
+    Dense training, pruning and retraining are :func:`run_pruning` (global rule only, no controls) on
+    ``device``; smoke uses 256 strings (``fit`` cuts the epochs to 3 steps under smoke)."""
+    if data not in ("paper", "stand-in"):
+        raise ValueError(f"data must be 'paper' or 'stand-in'; got {data!r}")
+    s = dict(spec.sizes)
+    n_train, n_test = (256, 256) if smoke else (int(s["n_train"]), int(s["n_test"]))
+    d = reber_data(n_train, n_test, max_len=int(s["max_len"]), seed=seed)
+    d = ReberData(*(t.to(device) for t in (d.x, d.y, d.x_test, d.y_test)))
+    from paperlab.config import current
+
+    cfg = dataclasses.replace(current(), device=torch.device(device))
+    level = float(s["level"])
+    res = run_pruning(
+        cfg,
+        d,
+        cells=tuple(s["cells"]),
+        levels=(level,),
+        rules=("global",),
+        controls=(),
+        epochs=1 if smoke else int(s["dense_epochs"]),
+        retrain_epochs=int(s["retrain_epochs"]),
+        hidden=int(s["hidden"]),
+        num_layers=int(s["layers"]),
+        seed=seed,
+        lr=float(s["lr"]),
+    )
+    out: dict[str, float] = {}
+    for cell in s["cells"]:
+        name = _REPRO_CELLS[cell][0]
+        out[f"{name} dense"] = res.dense[cell]
+        out[f"{name} 90 % pruned, before retraining"] = res.before["global"][cell][level]
+        out[f"{name} 90 % pruned + 1 retraining epoch"] = res.after["global"][cell][level][0]
+        out[f"{name} sparsity after retraining"] = res.sparsity["global"][cell][level]  # diagnostic
+    return out

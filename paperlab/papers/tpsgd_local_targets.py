@@ -35,6 +35,7 @@ from torch import nn
 
 from paperlab.claims import Claim, Clause
 from paperlab.data.bundled import digits
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import batches, fit, progress
 
 METHODS = ("bp", "tpsgd", "drtp", "readout")
@@ -491,3 +492,71 @@ def diagram_views() -> dict[str, Any]:
         return LocalLayerLoss(model.hidden[1], target), (y1, onehot), ["b d", "b k"]
 
     return {"overview": overview, "mechanism": mechanism}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+_ABSTRACT = "abstract of arXiv:2208.08503 (arxiv.org/abs/2208.08503; AAAI 2023)"
+_WITHIN5 = (
+    f"{_ABSTRACT}: 'Our method performs comparably to BP gradient-descent within 5% accuracy on relatively shallow "
+    "networks of fully connected layers, convolutional layers, and recurrent layers' (0 encodes 'inside 5 points'; "
+    "the tables' numbers were not retrieved)"
+)
+_BEATS = (
+    f"{_ABSTRACT}: 'tpSGD also outperforms other state-of-the-art gradient-free algorithms in shallow models "
+    "consisting of multi-layer perceptrons, convolutional neural networks (CNNs), and RNNs' (+1 encodes the sign only)"
+)
+_MEMORY = (
+    f"{_ABSTRACT}: 'greatly reducing memory allocation compared to SGD backpropagation (BP) methods' (0 encodes "
+    "'below 1' only)"
+)
+
+REPRO = ReproSpec(
+    slug="tpsgd_local_targets",
+    target="the shallow-network accuracy tables (fully connected and recurrent nets: tpSGD vs BP vs DRTP; table numbers not retrieved)",
+    shows=(
+        "Test accuracy of a shallow MLP and an Elman RNN trained by tpSGD, by backpropagation and by DRTP (direct random "
+        "target projection), and the activation memory each training step holds."
+    ),
+    metric="test accuracy difference (fraction); activation-memory ratio",
+    paper_values=(
+        PaperValue(
+            "test accuracy, BP minus tpSGD, MLP 2 x 16", 0.0, _WITHIN5, True, "direction", reference=0.05
+        ),
+        PaperValue(
+            "test accuracy, BP minus tpSGD, Elman RNN 32", 0.0, _WITHIN5, True, "direction", reference=0.05
+        ),
+        PaperValue("test accuracy, tpSGD minus DRTP, MLP 2 x 16", 1.0, _BEATS, True, "direction"),
+        PaperValue("test accuracy, tpSGD minus DRTP, Elman RNN 32", 1.0, _BEATS, True, "direction"),
+        PaperValue(
+            "activation memory, tpSGD / BP, Elman RNN 32", 0.0, _MEMORY, True, "direction", reference=1.0
+        ),
+        PaperValue(
+            "activation memory, tpSGD / BP, MLP 2 x 16", 0.0, _MEMORY, True, "direction", reference=1.0
+        ),
+    ),
+    data="scikit-learn's bundled 8x8 digits (1,797 images, 75 / 25 split); the RNN reads the 8 rows as 8 steps",
+    data_kind="stand-in",
+    data_note=(
+        "The paper trains on MNIST, CIFAR-10 and other downloads; the bundled 8x8 digits are a small offline "
+        "substitute for MNIST (64 pixels instead of 784, 1,347 training images instead of 60,000)."
+    ),
+    sizes={
+        "mlp": "64-16-16-10 tanh",
+        "rnn": "Elman, 32 units, 8 steps of 8 pixels, target on the last step",
+        "epochs": {"mlp": 150, "rnn": 100},
+        "lr": {
+            "mlp": {"bp": 0.05, "tpsgd": 0.01, "drtp": 0.03},
+            "rnn": {"bp": 0.05, "tpsgd": 0.003, "drtp": 0.03},
+        },
+        "optimizer": "SGD",
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=3.0,
+    cpu_minutes=6.0,
+    notes=(
+        "The notebook's full-mode epochs (150 MLP / 100 RNN) and learning rates (tp.LR). Directions only: 'within 5 %' "
+        "is a bound (BP minus tpSGD below 0.05), the others signs. The fast-mode ledger already shows the RNN gap at "
+        "0.12-0.16 and the MLP's memory ratio above 1 at two hidden layers; those values stay in the spec. Tiny "
+        "models: a GPU helps little."
+    ),
+)
