@@ -6,6 +6,7 @@ paperlab diagrams [--out DIR] [--only SLUG ...]
 paperlab calibrate SLUG [--seeds 0 1 2 3 4 5] [--replace] [--dry-run]
 paperlab site [--out DIR]
 paperlab slides SLUG [--out DIR]
+paperlab reproduce SLUG|--all [--budget MIN] [--seeds ...] [--data paper|stand-in] [--max-minutes M] [--device D] [--smoke]
 """
 
 from __future__ import annotations
@@ -290,6 +291,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="paperlab-out/slides", help="output folder (default: paperlab-out/slides)"
     )
     p.set_defaults(func=_cmd_slides)
+
+    from paperlab import reproduce  # `paperlab reproduce`: the paper's figure or table (issue 23)
+
+    reproduce.add_parser(sub)
     return ap
 
 
