@@ -32,6 +32,7 @@ from paperlab.align.hooks import collect_activations
 from paperlab.align.matching import correlation_matrix, sparse_prediction, spectral_groups
 from paperlab.claims import Claim, Clause
 from paperlab.config import seed_everything
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import accuracy, batches, fit
 
 LAYERS = ("conv1", "conv2", "fc")
@@ -365,3 +366,33 @@ class UnitCorrelation(nn.Module):
 
     def forward(self, acts_1: torch.Tensor, acts_2: torch.Tensor) -> torch.Tensor:  # (n, i), (n, j) -> (i, j)
         return self.standardize_1(acts_1).T @ self.standardize_2(acts_2) / acts_1.shape[0]
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+_SUMMARY = (
+    "recalled: Li et al., ICLR 2016 (arXiv:1511.07543) §3, Figs. 2-3: one-to-one matching is best in conv1 (and "
+    "conv5) and worst in the middle layers; the per-layer values are plotted, not tabulated, and were not retrieved; "
+    "1.0 marks the sign only"
+)
+
+REPRO = ReproSpec(
+    slug="convergent_learning",
+    target="Fig. 3 / §3: quality of one-to-one unit matching between independently trained nets, per layer",
+    shows=(
+        "Bipartite matching of units between nets trained from different seeds: first-layer units are found in "
+        "every net, middle layers match worst, and subspaces are shared where single units are not."
+    ),
+    metric="mean correlation of one-to-one matched units, first layer and last hidden layer minus middle layer",
+    paper_values=(
+        PaperValue("matched correlation, first layer minus middle layer", 1.0, _SUMMARY, False, "direction"),
+        PaperValue("matched correlation, last layer minus middle layer", 1.0, _SUMMARY, False, "direction"),
+    ),
+    data="scikit-learn 8×8 digits; four small CNNs (conv1 16, conv2 32, fc 64 units)",
+    data_kind="stand-in",
+    data_note="The paper compares four AlexNets on ImageNet, not available here; the stand-in keeps the protocol.",
+    sizes={"nets": 4, "steps": 1500, "lr": 3e-3, "batch": 64, "layers": ("conv1", "conv2", "fc")},
+    seeds=(0, 1, 2),
+    gpu_minutes=2.0,
+    cpu_minutes=8.0,
+    notes="Direction only: the paper's curves are read qualitatively. No reproduce() yet.",
+)

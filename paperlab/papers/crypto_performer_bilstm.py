@@ -37,6 +37,7 @@ from paperlab.nn.performer import (
     positive_features,
     softmax_attention,
 )
+from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import History, batches, fit
 
 # ---- technical indicators (numpy, causal: bar t uses bars <= t) -------------------------------
@@ -586,3 +587,40 @@ def diagram_views() -> dict[str, Any]:
 
     favor.trace_options = {"depth": 0}
     return {"overview": overview, "mechanism": mechanism, "favor": favor}
+
+
+# --- Reproduction target (issue 23): fixed before any run --------------------------------------
+REPRO = ReproSpec(
+    slug="crypto_performer_bilstm",
+    target="The error table (MAE / RMSE / MAPE per coin): Performer-BiLSTM against the compared models",
+    shows="Next-step price errors for BTC, ETH and LTC: the Performer-BiLSTM with technical indicators has the lowest.",
+    metric="mean over coins of RMSE(Performer-BiLSTM) / RMSE(LSTM) − 1",
+    paper_values=(
+        PaperValue(
+            "Performer-BiLSTM RMSE / LSTM RMSE − 1",
+            -1.0,
+            "abstract of arXiv:2403.03606 (the stored abstract, read for this spec): 'The results underscore the "
+            "potential of the proposed method to outperform existing models'; −1.0 marks the sign only, no table "
+            "value was found in the sources searched",
+            True,
+            "direction",
+        ),
+    ),
+    data="three synthetic OHLCV coins (paperlab.data.sequences.synthetic_ohlcv), 3,000 daily bars each",
+    data_kind="stand-in",
+    data_note=(
+        "The paper's exchange data (hourly and daily BTC/ETH/LTC) cannot be downloaded here; make_windows takes "
+        "real OHLCV arrays when a user has them."
+    ),
+    sizes={
+        "lookback": 32,
+        "steps": 3000,
+        "lr": 2e-3,
+        "batch": 128,
+        "features": "SMA10, EMA20, RSI14, Bollinger %b, CCI20",
+    },
+    seeds=(0, 1, 2),
+    gpu_minutes=2.0,
+    cpu_minutes=10.0,
+    notes="Direction only. The notebook's fast mode finds a ratio near 1 on the stand-in (reported). No reproduce() yet.",
+)
