@@ -653,7 +653,7 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 # --- Reproduction target (issue 23): fixed before any run --------------------------------------
 REPRO = ReproSpec(
     slug="deep_interest_network",
-    target="Table 3 (Amazon(Electro) GAUC), as corrected in the official README: BaseModel, DIN, DIN with Dice",
+    target="Table 3 (number recalled; Amazon(Electro) GAUC), as corrected in the official README: BaseModel, DIN, DIN with Dice",
     shows=(
         "Test GAUC of the Embedding&MLP base model (sum pooling of the behaviour embeddings) against DIN (the "
         "candidate-conditioned local activation unit) and DIN with the Dice activation, trained on the same data."

@@ -339,7 +339,7 @@ def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
 # --- Reproduction target (issue 23): fixed before any run --------------------------------------
 REPRO = ReproSpec(
     slug="lottery_ticket",
-    target="Fig. 4 (Lenet-300-100, iterative pruning): test accuracy at early stopping vs weights remaining, winning ticket vs random re-init",
+    target="Fig. 4 (number recalled; Lenet-300-100, iterative pruning): test accuracy at early stopping vs weights remaining, winning ticket vs random re-init",
     shows=(
         "Test accuracy at the early-stopping iteration of Lenet-300-100 winning tickets found by iterative "
         "magnitude pruning (20 % per round, output layer 10 %, rewound to θ₀) against the percentage of weights "

@@ -327,7 +327,7 @@ _REPRO_SAMPLE_GRID = (16, 32, 64, 128, 256, 512, 1024, 2048)
 
 REPRO = ReproSpec(
     slug="more_is_better_rf",
-    target="§4 figure: RF test risk vs N at n = 256 and vs n at N = 256, theory over experiment (official plots/rf-nk-traces.pdf)",
+    target="§4 figure: RF test risk vs N at n = 256 and vs n at N = 256, theory over experiment (the official scripts/rf-gaussian.py sweeps)",
     shows=(
         "Test MSE of random-feature ridge regression on a Gaussian power-law task (λᵢ = i^−1.2, vᵢ² ∝ i^−1.4, "
         "no noise) against the number of features N at n = 256 and against the number of samples n at "
@@ -399,7 +399,9 @@ REPRO = ReproSpec(
     notes=(
         "Scaled down from the official script (M = 10,000 modes, N and n up to 10,000): modes 4,000, N up to "
         "4,096 (plus the kernel, N = ∞), n up to 2,048; ridges as the script (31 values in 1e-3 … 1e2), 8 "
-        "trials per point. The computation is NumPy on the host CPU (the device is not used). Rules: the "
+        "trials per point; the ridge is in paperlab.theory.rf's normalisation (features divided by √N), not the "
+        "script's, so the grid's optimum is compared, not a ridge value. The computation is NumPy on the host CPU "
+        "(the device is not used); one seed took about 5 CPU-minutes (measured on seed 0). Rules: the "
         "theorem says no rise (≤ 0); simulated curves average 8 draws, so a rise up to 2 % between neighbouring "
         "points is read as noise (reference 0.02, the module's claim threshold); the theory gap tolerance 0.15 "
         "is the module's claim threshold, set for 4 draws at n = 128 (the fast ledger's gaps are 0.09–0.10)."

@@ -353,7 +353,7 @@ def diagram_views() -> dict[str, object]:
 # --- Reproduction target (issue 23): fixed before any run --------------------------------------
 REPRO = ReproSpec(
     slug="opposing_signals",
-    target="Fig. 1–2 (group losses during full-batch GD): the two opposing-signal groups' losses oscillate in antiphase at the edge of stability",
+    target="the group-loss figures (Figs. 1–3, numbering recalled): the two opposing-signal groups' losses oscillate in antiphase at the edge of stability",
     shows=(
         "Per-step training loss of two paired outlier groups that share a large feature with opposite labels, "
         "under full-batch gradient descent: once the sharpness reaches 2/η, one group's loss rises while the "
