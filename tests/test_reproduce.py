@@ -719,7 +719,6 @@ def test_reproduction_smoke(slug, tmp_path, monkeypatch):
     assert wall < 120, f"the smoke run of {slug} took {wall:.0f} s; smoke means a handful of steps"
 
 
-@pytest.mark.xfail(reason="issue 23: the REPRO specs are being added to the paper modules", strict=False)
 def test_every_paper_has_a_spec():
     missing, wrong = [], []
     for paper in catalog.PAPERS:
