@@ -411,7 +411,7 @@ REPRO = ReproSpec(
     },
     seeds=(0, 1, 2),
     gpu_minutes=1.0,
-    cpu_minutes=6.0,
+    cpu_minutes=10.0,
     notes=(
         "A theory book: its predictions are the paper values. Tolerances: ReLU's E[K⁽⁵⁰⁾]/K⁽¹⁾ is exactly 1 at any "
         "width, and 20,000 networks of width 128 estimate it to about 0.01 (±0.05); the tanh 1/(2ℓ) law is "
