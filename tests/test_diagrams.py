@@ -496,6 +496,30 @@ def test_no_dot_bundle_does_not_raise(monkeypatch: pytest.MonkeyPatch, tmp_path:
         d.to_png()
 
 
+def test_no_dot_shows_the_committed_picture(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 27: without graphviz, a paper's diagram cell (``paperlab run 01`` on a machine with no
+    ``dot``) shows the committed diagrams/*.svg with one line on how to install graphviz, not a
+    DotMissing message."""
+    from IPython.core.formatters import DisplayFormatter
+
+    from paperlab.catalog import ROOT
+
+    _no_dot(monkeypatch, tmp_path)
+    for view, stem in ((None, "01_lowrank_mhsa"), ("mechanism", "01_lowrank_mhsa__mechanism")):
+        d = for_paper("lowrank_mhsa", view=view)
+        committed = (ROOT / "diagrams" / f"{stem}.svg").read_text(encoding="utf-8")
+        bundle, _ = DisplayFormatter().format(d)  # what IPython puts in the cell's output
+        assert bundle["image/svg+xml"] == committed
+        html = bundle["text/html"]
+        assert html.count("<img ") == 1 and 'src="data:image/svg+xml;base64,' in html
+        assert f"diagrams/{stem}.svg" in html and "apt-get install graphviz" in html
+        note = bundle["text/plain"].splitlines()[-1]
+        assert "apt-get install graphviz" in note and "brew install graphviz" in note
+        assert "DotMissing" not in str(bundle)
+    # a diagram that is not committed says how to install graphviz, as before
+    assert set(trace(nn.Linear(3, 2), torch.randn(4, 3))._repr_mimebundle_()) == {"text/plain"}
+
+
 def test_render_all_without_dot_writes_dot_files(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _no_dot(monkeypatch, tmp_path)
     out = tmp_path / "out"

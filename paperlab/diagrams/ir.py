@@ -253,6 +253,9 @@ class Diagram:
         # never crash a notebook over drawing; a missing `dot` says how to install it.
         # SVG for trusted notebooks, PNG (base64, as nbformat stores it) beside it for untrusted
         # ones (JupyterLab renders no SVG from untrusted outputs), static HTML and GitHub
+        from paperlab.diagrams.render import DotMissing
+
+        dot = None
         try:
             dot = self.to_dot()
             from paperlab.diagrams.render import svg_size, to_png, to_svg
@@ -260,6 +263,15 @@ class Diagram:
             svg = to_svg(dot)
             png = base64.b64encode(to_png(dot, width_pt=svg_size(svg)[0])).decode("ascii")
             return {"image/svg+xml": svg, "image/png": png, "text/plain": repr(self)}
+        except DotMissing as exc:
+            # no graphviz: a paper's diagram still shows its committed picture (diagrams/*.svg, drawn
+            # from this very DOT text), with one line on how to install graphviz under it
+            from paperlab.diagrams.render import committed_bundle
+
+            saved = committed_bundle(dot) if dot is not None else None
+            if saved is not None:
+                return {**saved, "text/plain": f"{self!r}\n{saved['text/plain']}"}
+            return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
         except Exception as exc:
             return {"text/plain": f"{self!r}\n{type(exc).__name__}: {exc}"}
 

@@ -47,6 +47,69 @@ class DotMissing(RuntimeError):
     """graphviz's ``dot`` binary (or the ``graphviz`` Python package) is not installed."""
 
 
+INSTALL_LINE = (
+    "graphviz's `dot` is not installed, so this diagram was not drawn here; install it with "
+    "`sudo apt-get install graphviz`, `conda install -c conda-forge graphviz` or `brew install graphviz`."
+)
+"""The one line a notebook shows under a committed diagram when it cannot draw one itself."""
+
+
+def committed_svg(dot: str, folder: Path | None = None) -> Path | None:
+    """The committed picture of exactly this DOT text: ``diagrams/<stem>.svg`` beside a ``<stem>.dot``
+    that is byte-identical to ``dot`` (``paperlab diagrams`` writes both), or None.
+
+    Without graphviz, a notebook can still show the committed drawing of a paper's diagram: the DOT
+    text is pure Python, so comparing it with the committed ``.dot`` proves the picture is this one.
+    """
+    if folder is None:
+        from paperlab.catalog import ROOT
+
+        folder = ROOT / "diagrams"
+    try:
+        candidates = sorted(Path(folder).glob("*.dot"))
+    except OSError:
+        return None
+    for path in candidates:
+        svg = path.with_suffix(".svg")
+        try:
+            if svg.is_file() and path.read_text(encoding="utf-8") == dot:
+                return svg
+        except (OSError, UnicodeDecodeError):
+            continue
+    return None
+
+
+def committed_bundle(dot: str, folder: Path | None = None) -> dict[str, str] | None:
+    """A display bundle of the committed picture of ``dot`` (:func:`committed_svg`) with a one-line
+    note on installing graphviz under it, or None when no committed picture matches.
+
+    ``text/html`` is an ``<img>`` of the SVG (JupyterLab shows it trusted or not: its sanitizer keeps
+    ``data:`` images) with the note as a caption; ``image/svg+xml`` is the picture itself.
+    """
+    import base64
+
+    path = committed_svg(dot, folder)
+    if path is None:
+        return None
+    try:
+        svg = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    try:
+        width = f"max-width: {svg_size(svg)[0]:g}pt; "
+    except ValueError:
+        width = ""
+    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    note = f"Saved picture ({path.parent.name}/{path.name}): {INSTALL_LINE}"
+    figure = (
+        '<figure class="paperlab-diagram-saved" style="margin: 0">'
+        f'<img src="data:image/svg+xml;base64,{data}" alt="circuit diagram ({_e(path.stem)})" '
+        f'style="{width}width: 100%; height: auto">'
+        f'<figcaption style="font-size: 0.85em; color: #555">{_e(note)}</figcaption></figure>'
+    )
+    return {"text/html": figure, "image/svg+xml": svg, "text/plain": note}
+
+
 def _e(text: str) -> str:
     return html.escape(text, quote=True)
 
