@@ -224,3 +224,56 @@ def test_lab_news_popup_is_off(built):
     )
     allowed = {o["const"] for o in json.loads(schema.read_text())["properties"]["fetchNews"]["oneOf"]}
     assert notification["fetchNews"] in allowed and notification["fetchNews"] != "none"  # "none": ask
+
+
+# --------------------------------------------------------------------------- scripts/bootstrap
+
+
+def test_bootstrap_installs_per_job_extras_and_lab_settings(tmp_path):
+    """``bootstrap lab`` installs ``.[lab]`` only (no Playwright, nbval, Sphinx); ``test`` then adds
+    ``site`` and ``test``; a job whose extras are installed installs nothing; the Lab settings override
+    (no news pop-up) lands in the environment. Run with a stub environment: nothing is installed."""
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    stub = f'#!/usr/bin/env bash\necho "$(basename "$0") $*" >> "{log}"\n'
+    for name in ("python", "jupyter"):
+        (venv / "bin" / name).write_text(stub)
+        (venv / "bin" / name).chmod(0o755)
+    tools = tmp_path / "tools"  # dot and chromium present: bootstrap must not reach for apt-get
+    tools.mkdir()
+    for name in ("dot", "chromium"):
+        (tools / name).write_text("#!/bin/sh\nexit 0\n")
+        (tools / name).chmod(0o755)
+    env = {
+        **os.environ,
+        "PAPERLAB_VENV": str(venv),
+        "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}",
+        "PYTHON": sys.executable,
+    }
+    env.pop("DISPLAY", None)
+
+    def run(job: str) -> list[str]:
+        log.write_text("")
+        proc = subprocess.run(
+            ["bash", str(ROOT / "scripts" / "bootstrap"), job],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        return [line for line in log.read_text().splitlines() if " -m pip install " in line]
+
+    assert run("lab") == ["python -m pip install -q -e .[lab]"]
+    stamp = (venv / ".paperlab-installed").read_text().split()
+    assert stamp[1] == "lab"
+    assert run("lab") == []
+    assert run("test") == ["python -m pip install -q -e .[lab,site,test]"]
+    assert run("lab") == [] and run("env") == []
+    (venv / ".paperlab-installed").write_text("0123456789abcdef lab,site,test\n")  # pyproject.toml changed
+    assert run("lab") == ["python -m pip install -q -e .[lab]"]
+    overrides = venv / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "paperlab.json"
+    assert json.loads(overrides.read_text()) == json.loads(
+        (ROOT / "scripts" / "jupyter" / "lab-overrides.json").read_text()
+    )
