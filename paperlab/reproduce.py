@@ -259,6 +259,16 @@ def spec_from_dict(d: Mapping[str, Any]) -> ReproSpec:
 # ------------------------------------------------------------------------------------------ verdicts
 
 
+def _paper_text(row: Mapping) -> str:
+    """The paper's value as the rule reads it: a ``direction`` value is only its side of the reference
+    (many are signs stated in a paper's text, stored as ±1), so it prints as ``> 0`` or ``< 1``."""
+    if row.get("rule") == "direction" and row.get("paper") is not None:
+        ref = row.get("reference", 0.0) or 0.0
+        side = ">" if row["paper"] > ref else "<" if row["paper"] < ref else "="
+        return f"{side} {_fmt(ref)}"
+    return _fmt(row.get("paper"))
+
+
 def _fmt(x: float | None) -> str:
     if x is None:
         return "—"
@@ -1010,9 +1020,18 @@ def figure(result: Mapping[str, Any], stem: str | os.PathLike[str]) -> list[Path
             if row["rule"] == "within" and row.get("tolerance") is not None:
                 tol = row["tolerance"]
                 ax.axhspan(paper - tol, paper + tol, color="#9e9e9e", alpha=0.2, lw=0)
-            if row["rule"] == "direction":
+            if row["rule"] == "direction":  # only the side matters (often a sign from the paper's text)
                 ax.axhline(row["reference"], color="black", ls=":", lw=1)
-            ax.plot([0], [paper], "D", color="#616161", ms=7)
+                ax.annotate(
+                    f"paper:\n{_paper_text(row)}",
+                    (0, row["reference"]),
+                    ha="center",
+                    va="bottom" if paper > row["reference"] else "top",
+                    fontsize=8,
+                    color="#616161",
+                )
+            else:
+                ax.plot([0], [paper], "D", color="#616161", ms=7)
             mean, sd = row.get("ours"), row.get("sd")
             if mean is not None:
                 ax.errorbar(
@@ -1434,7 +1453,7 @@ def notebook_section_markdown(
             rule = r["rule"] + (f" ±{_fmt(r['tolerance'])}" if r["rule"] == "within" else "")
             key = r["key"].replace("|", "\\|")
             lines.append(
-                f"| {key} | {_fmt(r['paper'])} | {_fmt(r.get('ours'))}{sd} | {rule} | {r['verdict']} |"
+                f"| {key} | {_paper_text(r)} | {_fmt(r.get('ours'))}{sd} | {rule} | {r['verdict']} |"
             )
         if path.with_suffix(".png").is_file():
             lines += [
@@ -1502,7 +1521,7 @@ def _print_result(res: Mapping[str, Any]) -> None:
     for r in res["values"]:
         ours = _fmt(r.get("ours")) + (f" ± {_fmt(r['sd'])}" if r.get("sd") is not None else "")
         rule = r["rule"] + (f" ±{_fmt(r['tolerance'])}" if r["rule"] == "within" else "")
-        print(f"  {r['key']:<{width}}  {_fmt(r['paper']):>10}  {ours:>18}  {rule:<16}  {r['verdict']}")
+        print(f"  {r['key']:<{width}}  {_paper_text(r):>10}  {ours:>18}  {rule:<16}  {r['verdict']}")
     if res.get("partial"):
         print(f"  partial: {res.get('stopped') or 'not all seeds ran'}; rerun the same command to resume")
     if res.get("written"):
