@@ -5,7 +5,7 @@ paperlab run SLUG|NOTEBOOK.ipynb [--full] [--out DIR] [--force]
 paperlab diagrams [--out DIR] [--only SLUG ...]
 paperlab calibrate SLUG [--seeds 0 1 2 3 4 5] [--replace] [--dry-run]
 paperlab site [--out DIR]
-paperlab slides SLUG [--out DIR]
+paperlab slides SLUG [--out DIR] [--code]
 paperlab reproduce SLUG|--all [--budget MIN] [--seeds ...] [--data paper|stand-in] [--max-minutes M] [--device D] [--smoke]
 """
 
@@ -226,7 +226,7 @@ def _cmd_slides(args: argparse.Namespace) -> int:
     from paperlab import site
 
     paper = catalog.get(args.slug)
-    path = site.slides(paper.slug, Path(args.out))
+    path = site.slides(paper.slug, Path(args.out), code=args.code)
     print(f"slides: {path}")
     return 0
 
@@ -290,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", default="paperlab-out/slides", help="output folder (default: paperlab-out/slides)"
     )
+    p.add_argument("--code", action="store_true", help="show the code cells too (hidden by default)")
     p.set_defaults(func=_cmd_slides)
 
     from paperlab import reproduce  # `paperlab reproduce`: the paper's figure or table (issue 23)

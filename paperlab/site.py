@@ -26,6 +26,8 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from html import escape as html_escape
+from html.parser import HTMLParser
 from pathlib import Path
 
 from paperlab import catalog, claims
@@ -35,6 +37,16 @@ SITE_DIR = ROOT / "site"
 VENDOR = SITE_DIR / "_static" / "vendor"
 DIAGRAMS = ROOT / "diagrams"
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
+WIDGET_VIEW_MIME = "application/vnd.jupyter.widget-view+json"
+LAUNCH_URL_ENV = "PAPERLAB_LAUNCH_URL"
+"""A hub's launch link for each gallery page, e.g. an nbgitpuller link ending in ``urlpath=lab/tree/paperlab/{path}``
+(``{path}`` is ``notebooks/NN_slug.ipynb``, ``{name}`` the file name, ``{stem}`` without ``.ipynb``)."""
+
+STATIC_WIDGET_NOTE = (
+    "Static copy: run the notebook to move the slider. Its controls move here, but what they drive "
+    "was saved for one setting only (no Python runs in this page)."
+)
+"""The note the gallery and the slides put under every saved widget view (issue 27)."""
 
 # MathJax 3 files a page may load: the combined component, the lazily loaded TeX extensions
 # (autoload), the CHTML fonts, and the menu's accessibility pieces.
@@ -229,7 +241,7 @@ def _index_markdown(papers: list[Paper], thumbs: dict[str, str], statuses: dict[
         "<diagrams>` shows every model, and {doc}`The papers <papers>` lists all "
         f"{len(catalog.PAPERS)} papers.",
         "",
-        "::::{grid} 1 2 3 3",
+        "::::{grid} 1 1 2 2",
         ":gutter: 3",
         "",
     ]
@@ -275,6 +287,62 @@ def _index_markdown(papers: list[Paper], thumbs: dict[str, str], statuses: dict[
         "```",
     ]
     return "\n".join(lines) + "\n"
+
+
+# --------------------------------------------------------------------------- notebook copies
+
+
+def label_static_widgets(nb) -> int:  # type: ignore[no-untyped-def]
+    """Put :data:`STATIC_WIDGET_NOTE` right after every saved widget view of ``nb`` (a copy); return how many.
+
+    In the gallery and the slides the widget manager draws the saved widgets, so the sliders move, but
+    nothing recomputes what they drive: each saved view gets a visible note saying so.
+    """
+    import html
+
+    from nbformat.v4 import new_output
+
+    count = 0
+    for cell in nb.cells:
+        outputs = cell.get("outputs") or []
+        labelled = []
+        for out in outputs:
+            labelled.append(out)
+            if WIDGET_VIEW_MIME in (out.get("data") or {}):
+                note = new_output(
+                    "display_data",
+                    data={
+                        "text/html": f'<p class="paperlab-static-widget" role="note">{html.escape(STATIC_WIDGET_NOTE)}</p>',
+                        "text/plain": STATIC_WIDGET_NOTE,
+                    },
+                )
+                labelled.append(note)
+                count += 1
+        if len(labelled) != len(outputs):
+            cell.outputs = labelled
+    return count
+
+
+def launch_link(template: str, paper: Paper) -> str:
+    """A hub's launch URL for the paper's notebook from a template (see :data:`LAUNCH_URL_ENV`)."""
+    name = paper.notebook.name
+    return (
+        template.replace("{path}", f"notebooks/{name}")
+        .replace("{name}", name)
+        .replace("{stem}", paper.notebook.stem)
+    )
+
+
+def _links_cell(paper: Paper, launch_url: str | None):  # type: ignore[no-untyped-def]
+    """The markdown cell a gallery page starts with (after its title): download the notebook, launch it."""
+    from nbformat.v4 import new_markdown_cell
+
+    parts = [f"{{download}}`Download the notebook ({paper.notebook.name}) <../_ipynb/{paper.notebook.name}>`"]
+    if launch_url:
+        parts.append(f"[Run it on the class hub]({launch_link(launch_url, paper)})")
+    cell = new_markdown_cell(" · ".join(parts))
+    cell.metadata["tags"] = ["paperlab-links"]
+    return cell
 
 
 # --------------------------------------------------------------------------- assets
@@ -341,8 +409,19 @@ def _papers_with_notebooks(only: Iterable[str] | None) -> list[Paper]:
     return papers
 
 
-def write_sources(src: Path, *, only: Iterable[str] | None = None, ledger_dir: Path | None = None) -> Path:
-    """Lay out the Sphinx source folder of the gallery in ``src`` (conf, pages, notebooks, assets)."""
+def write_sources(
+    src: Path,
+    *,
+    only: Iterable[str] | None = None,
+    ledger_dir: Path | None = None,
+    launch_url: str | None = None,
+) -> Path:
+    """Lay out the Sphinx source folder of the gallery in ``src`` (conf, pages, notebooks, assets).
+
+    Each notebook page starts with a link to download the committed notebook (and, given
+    ``launch_url``, one to run it on a hub: :func:`launch_link`), and says under every saved widget
+    that it is a static copy (:func:`label_static_widgets`).
+    """
     import nbformat
 
     from paperlab.viz.export import add_html_fallbacks
@@ -354,13 +433,19 @@ def write_sources(src: Path, *, only: Iterable[str] | None = None, ledger_dir: P
         SITE_DIR / "_static", src / "_static", dirs_exist_ok=True, ignore=shutil.ignore_patterns("vendor")
     )
     (src / "notebooks").mkdir(exist_ok=True)
+    (src / "_ipynb").mkdir(
+        exist_ok=True
+    )  # the committed files, for download (not pages: conf.py excludes it)
     (src / "_thumbs").mkdir(exist_ok=True)
     (src / "_diagrams").mkdir(exist_ok=True)
     thumbs: dict[str, str] = {}
     for p in papers:
+        shutil.copy2(p.notebook, src / "_ipynb" / p.notebook.name)
         nb = nbformat.read(p.notebook, as_version=4)
         nb = copy.deepcopy(nb)
         add_html_fallbacks(nb)
+        label_static_widgets(nb)
+        nb.cells.insert(1 if nb.cells else 0, _links_cell(p, launch_url))
         nbformat.write(nb, src / "notebooks" / p.notebook.name)
         png = _key_figure(nb)
         if png:
@@ -490,7 +575,12 @@ def _install(html: Path, out: Path) -> None:
 
 
 def build(
-    out: Path, *, only: Iterable[str] | None = None, ledger_dir: Path | None = None, quiet: bool = True
+    out: Path,
+    *,
+    only: Iterable[str] | None = None,
+    ledger_dir: Path | None = None,
+    quiet: bool = True,
+    launch_url: str | None = None,
 ) -> Path:
     """Build the offline gallery into ``out``; return the path of its ``index.html``.
 
@@ -498,14 +588,18 @@ def build(
     ``out`` is checked first (:func:`check_out`); the site is built in a scratch folder and put in
     place only when the build succeeded, so a failed build leaves the previous gallery as it was.
     Only what the gallery wrote is replaced; other files in ``out`` (``.git``, ``CNAME``) are kept.
+    ``launch_url`` (default: the ``PAPERLAB_LAUNCH_URL`` environment variable) adds a "run it on the
+    class hub" link to every notebook page (:func:`launch_link`).
     """
     from sphinx.cmd.build import build_main
 
+    if launch_url is None:
+        launch_url = os.environ.get(LAUNCH_URL_ENV) or None
     out = check_out(out)
     with tempfile.TemporaryDirectory(prefix="paperlab-site-") as tmp:
         # MyST-NB writes its output files beside Sphinx's out folder: keep both in the scratch folder
         html = Path(tmp) / "build" / "html"
-        src = write_sources(Path(tmp) / "src", only=only, ledger_dir=ledger_dir)
+        src = write_sources(Path(tmp) / "src", only=only, ledger_dir=ledger_dir, launch_url=launch_url)
         copy_offline_assets(src / "_static")
         args = ["-b", "html", "-d", str(Path(tmp) / "doctrees"), str(src), str(html)]
         if quiet:
@@ -513,42 +607,247 @@ def build(
         code = build_main(args)
         if code:
             raise RuntimeError(f"sphinx-build failed (exit {code}); see the messages above")
+        write_search_pages(html)
         _install(html, out)
     return out / "index.html"
+
+
+# --------------------------------------------------------------------------- search snippets
+
+SEARCH_PAGES = "paperlab-search-pages.js"
+"""The text of every page, for the search page's snippets (``_static/paperlab-search.js`` serves it)."""
+_SEARCH_TEXT_MAX = 60_000  # characters of one page (the snippets need the text, not every table cell)
+
+
+class _MainText(HTMLParser):
+    """The text of a Sphinx page's ``[role=main]`` block, keeping the ids of its sections (search anchors)."""
+
+    _VOID = {
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "source",
+        "track",
+        "wbr",
+    }
+    _SKIP = {"script", "style", "svg", "template", "noscript"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0  # open elements inside main (0: not in main)
+        self.stack: list[tuple[str, bool]] = []  # (tag, emitted a <div id>)
+        self.skip = 0
+        self.parts: list[str] = []
+        self.size = 0
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        if tag in self._VOID:
+            return
+        a = dict(attrs)
+        if not self.depth:
+            if a.get("role") == "main":
+                self.depth = 1
+                self.stack = [(tag, False)]
+            return
+        self.depth += 1
+        if self.skip or tag in self._SKIP:
+            self.skip += 1
+            self.stack.append((tag, False))
+            return
+        ident = a.get("id")
+        if ident:
+            self.parts.append(f'<div id="{html_escape(ident)}">')
+        self.stack.append((tag, bool(ident)))
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if not self.depth or tag in self._VOID:
+            return
+        if not any(t == tag for t, _ in self.stack):
+            return  # a stray end tag
+        while self.stack:
+            open_tag, emitted = self.stack.pop()
+            self.depth -= 1
+            if self.skip:
+                self.skip -= 1
+            elif emitted:
+                self.parts.append("</div>")
+            if open_tag == tag:
+                break
+        if not self.stack:
+            self.depth = 0
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if self.depth and not self.skip and self.size < _SEARCH_TEXT_MAX and data.strip():
+            text = html_escape(" ".join(data.split()) + " ", quote=False)
+            self.parts.append(text)
+            self.size += len(text)
+
+    def text(self) -> str:
+        return '<div role="main">' + "".join(self.parts) + "</div>"
+
+
+def write_search_pages(html_dir: Path) -> Path:
+    """Write ``_static/paperlab-search-pages.js``: the main text of every page, for search snippets.
+
+    Sphinx's search page fetches each hit's page to cut a snippet from it; a browser refuses ``fetch``
+    over ``file://`` (the gallery opened from a folder or a USB stick: "Failed to fetch", no snippets).
+    ``_static/paperlab-search.js`` answers those requests from this file instead, over file:// and
+    http alike.
+    """
+    pages = {}
+    for page in sorted(html_dir.rglob("*.html")):
+        rel = page.relative_to(html_dir).as_posix()
+        if rel.startswith(("_static/", "_sources/", "_images/", "_downloads/")) or rel in ("search.html",):
+            continue
+        parser = _MainText()
+        parser.feed(page.read_text(encoding="utf-8"))
+        parser.close()
+        pages[rel] = parser.text()
+    path = html_dir / "_static" / SEARCH_PAGES
+    body = json.dumps(pages, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+    path.write_text(f"window.PAPERLAB_PAGES = {body};\n", encoding="utf-8")
+    return path
 
 
 # --------------------------------------------------------------------------- slides
 
 
-def _slide_types(nb) -> None:  # type: ignore[no-untyped-def]
-    """Give a notebook without slide metadata a walkthrough structure.
+SLIDE_HEIGHT = 800
+SLIDE_WIDTH = 1280
+"""The deck's size in reveal.js pixels (a 1280×800 screen shows it at its size; reveal.js scales it to others)."""
+_SLIDE_BUDGET = 700  # estimated content height a (sub-)slide may fill before the next cell opens a new one
+_FIGURE_MIMES = ("image/png", "image/svg+xml", PLOTLY_MIME, WIDGET_VIEW_MIME)
+
+
+def _text(source) -> str:  # type: ignore[no-untyped-def]
+    return source if isinstance(source, str) else "".join(source)
+
+
+def _markdown_height(text: str) -> int:
+    """A rough height in slide pixels of rendered markdown (20 px text, about 110 characters a line)."""
+    h = 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            h += 14
+        elif stripped.startswith("#"):
+            h += 70
+        elif stripped.startswith("|"):
+            h += 36
+        elif stripped.startswith("$$"):
+            h += 40
+        else:
+            h += 31 * (1 + len(stripped) // 110)
+    return h + 20
+
+
+def _cell_height(cell, code: bool) -> int:  # type: ignore[no-untyped-def]
+    """A rough height in slide pixels of a cell as the deck shows it (input only with ``code``)."""
+    if cell.cell_type == "markdown":
+        return _markdown_height(_text(cell.source))
+    if cell.cell_type != "code":
+        return 0
+    h = 26 * (_text(cell.source).count("\n") + 1) + 24 if code else 0
+    for out in cell.get("outputs", []):
+        data = out.get("data") or {}
+        if out.get("output_type") == "stream":
+            h += 23 * min(_text(out.get("text", "")).count("\n") + 1, 40)
+        elif WIDGET_VIEW_MIME in data or PLOTLY_MIME in data:
+            h += 560
+        elif "image/png" in data or "image/svg+xml" in data:
+            h += 480
+        elif "text/html" in data:
+            html = _text(data["text/html"])
+            h += 34 * html.count("<tr") + 60 if "<tr" in html else 60
+        elif "text/plain" in data:
+            h += 23 * min(_text(data["text/plain"]).count("\n") + 1, 40)
+    return h
+
+
+def _split_markdown(text: str, budget: int) -> list[str]:
+    """Markdown cut at blank lines (never inside a code fence or a ``$$`` block) into pieces that fit ``budget``."""
+    blocks, current, fence = [], [], False
+    for line in text.splitlines():
+        st = line.strip()
+        if st.startswith(("```", "~~~")) or (st.startswith("$$") and not (len(st) > 2 and st.endswith("$$"))):
+            fence = not fence
+        if not line.strip() and not fence and current:
+            blocks.append("\n".join(current))
+            current = []
+        elif line.strip() or current:
+            current.append(line)
+    if current:
+        blocks.append("\n".join(current))
+    pieces: list[str] = []
+    for block in blocks:
+        if pieces and _markdown_height(pieces[-1] + "\n\n" + block) <= budget:
+            pieces[-1] += "\n\n" + block
+        else:
+            pieces.append(block)
+    return pieces or [text]
+
+
+def _slide_types(nb, *, code: bool = False) -> None:  # type: ignore[no-untyped-def]
+    """Give a notebook without slide metadata a walkthrough structure that fits a 1280×800 screen.
 
     A markdown cell that opens with a ``#`` or ``##`` heading starts a slide, ``###`` a sub-slide;
-    a code cell with a figure gets a sub-slide of its own; everything else continues the slide.
+    a code cell with a figure gets a sub-slide of its own; everything else continues the slide — until
+    the slide's estimated height would pass :data:`_SLIDE_BUDGET`: then the cell opens a sub-slide,
+    and a markdown cell too long for one slide is cut at paragraph breaks into several (in this copy;
+    the deck's script scales whatever still does not fit).
     """
+    from nbformat.v4 import new_markdown_cell
+
     if any("slideshow" in c.get("metadata", {}) for c in nb.cells):
         return
+    cells = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and _markdown_height(_text(cell.source)) > _SLIDE_BUDGET:
+            pieces = _split_markdown(_text(cell.source), _SLIDE_BUDGET)
+            cell.source = pieces[0]
+            cells.append(cell)
+            for piece in pieces[1:]:
+                more = new_markdown_cell(piece)
+                more.metadata["paperlab_continued"] = True
+                cells.append(more)
+        else:
+            cells.append(cell)
+    nb.cells = cells
+    used = 0
     for cell in nb.cells:
         kind = "-"
-        text = cell.source.lstrip() if isinstance(cell.source, str) else "".join(cell.source).lstrip()
+        text = _text(cell.source).lstrip()
+        height = _cell_height(cell, code)
         if cell.cell_type == "markdown" and (text.startswith("# ") or text.startswith("## ")):
             kind = "slide"
         elif cell.cell_type == "markdown" and text.startswith("### "):
             kind = "subslide"
         elif cell.cell_type == "code" and any(
-            k in (o.get("data") or {})
-            for o in cell.get("outputs", [])
-            for k in ("image/png", "image/svg+xml", PLOTLY_MIME, "application/vnd.jupyter.widget-view+json")
+            k in (o.get("data") or {}) for o in cell.get("outputs", []) for k in _FIGURE_MIMES
         ):
             kind = "subslide"
+        elif cell.metadata.pop("paperlab_continued", False) or (used and used + height > _SLIDE_BUDGET):
+            kind = "subslide"
+        if cell.cell_type == "code" and not code and not cell.get("outputs"):
+            kind = "-" if kind == "subslide" and not height else kind  # nothing shown: no empty slide
+        used = height if kind != "-" else used + height
         cell.metadata["slideshow"] = {"slide_type": kind}
 
 
-def slides(slug: str, out: Path) -> Path:
+def slides(slug: str, out: Path, *, code: bool = False) -> Path:
     """Write a reveal.js slide deck of the paper's notebook to ``out``; return the HTML path.
 
     Offline like the gallery: reveal.js, require.js, MathJax 3, plotly.js and the widget manager
-    are copied beside the deck.
+    are copied beside the deck. The code cells are hidden (their outputs show) unless ``code``;
+    every slide fits a 1280×800 screen (:func:`_slide_types`, and the template scales what is
+    still taller); every saved widget says it is a static copy (:func:`label_static_widgets`).
     """
     import nbformat
     from nbconvert import SlidesExporter
@@ -566,13 +865,19 @@ def slides(slug: str, out: Path) -> Path:
         shutil.copy2(SITE_DIR / "_static" / name, assets / name)
     nb = nbformat.read(paper.notebook, as_version=4)
     add_html_fallbacks(nb)
-    _slide_types(nb)
+    label_static_widgets(nb)
+    _slide_types(nb, code=code)
     exporter = SlidesExporter(
         extra_template_basedirs=[str(SITE_DIR / "slides")],
         template_name="paperlab_reveal",
         reveal_url_prefix="assets/vendor/reveal.js",
         reveal_theme="white",
-        reveal_scroll=True,
+        reveal_scroll=False,
+        reveal_width=str(SLIDE_WIDTH),
+        reveal_height=str(SLIDE_HEIGHT),
+        exclude_input=not code,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
     )
     exporter.require_js_url = "assets/vendor/requirejs/require.js"
     exporter.mathjax_url = "assets/mathjax/tex-chtml.js"

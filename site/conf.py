@@ -12,7 +12,8 @@ copyright = "paperlab contributors"
 html_title = "paperlab gallery"
 
 extensions = ["myst_nb", "sphinx_design"]
-exclude_patterns = ["_build", "**.ipynb_checkpoints"]
+# _ipynb/ holds the committed notebooks for download (each page links its own), not pages
+exclude_patterns = ["_build", "**.ipynb_checkpoints", "_ipynb"]
 master_doc = "index"
 
 # MyST-NB: show the committed outputs as they are.
@@ -50,3 +51,19 @@ html_favicon = "_static/favicon.svg"
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
+
+
+# Search snippets over file:// too: Sphinx's search page fetches each hit's page to cut a snippet,
+# which a browser refuses over file:// ("Failed to fetch"). paperlab.site writes every page's text into
+# _static/paperlab-search-pages.js after the build; _static/paperlab-search.js answers those fetches from it.
+html_show_search_summary = True
+
+
+def _search_page_scripts(app, pagename, templatename, context, doctree):  # noqa: ANN001, ANN202
+    if pagename == "search":
+        app.add_js_file("paperlab-search-pages.js", priority=200)
+        app.add_js_file("paperlab-search.js", priority=201)
+
+
+def setup(app):  # noqa: ANN001, ANN201
+    app.connect("html-page-context", _search_page_scripts)

@@ -135,7 +135,8 @@ def test_offline_assets(tmp_path):
         assert (tmp_path / rel).exists(), rel
 
 
-def test_build_small_gallery_is_offline(tmp_path):
+def test_build_small_gallery_is_offline(tmp_path, monkeypatch):
+    monkeypatch.delenv(site.LAUNCH_URL_ENV, raising=False)
     index = site.build(tmp_path / "site", only=["crypto_performer_bilstm"])
     assert index.is_file()
     pages = list(index.parent.rglob("*.html"))
@@ -146,10 +147,99 @@ def test_build_small_gallery_is_offline(tmp_path):
         )
     nb_page = (index.parent / "notebooks" / "31_crypto_performer_bilstm.html").read_text()
     assert "Plotly.newPlot" in nb_page and "application/vnd.jupyter.widget-state+json" in nb_page
+    # issue 27: the saved widget says it is a static copy; the committed notebook is there to download
+    assert nb_page.count('class="paperlab-static-widget"') == nb_page.count(
+        "application/vnd.jupyter.widget-view+json"
+    )
+    (href,) = re.findall(
+        r'<a class="reference download internal" download="" href="\.\./([^"]+\.ipynb)"', nb_page
+    )
+    assert (index.parent / href).read_bytes() == catalog.get("crypto_performer_bilstm").notebook.read_bytes()
+    assert "class hub" not in nb_page  # no launch URL configured
+    assert not (index.parent / "_ipynb").exists()  # the download copies are not pages
+    # search snippets over file://: every page's text for paperlab-search.js, loaded by the search page only
+    pages_js = (index.parent / "_static" / site.SEARCH_PAGES).read_text(encoding="utf-8")
+    assert pages_js.startswith("window.PAPERLAB_PAGES = ") and "<script" not in pages_js
+    pages = json.loads(
+        pages_js.removeprefix("window.PAPERLAB_PAGES = ").rstrip().rstrip(";").replace("<\\/", "</")
+    )
+    assert {"index.html", "claims.html", "notebooks/31_crypto_performer_bilstm.html"} <= set(pages)
+    assert "Claim check" in pages["notebooks/31_crypto_performer_bilstm.html"]
+    assert 'id="claim-check"' in pages["notebooks/31_crypto_performer_bilstm.html"]  # the search's anchors
+    search = (index.parent / "search.html").read_text()
+    assert site.SEARCH_PAGES in search and "paperlab-search.js" in search
+    assert site.SEARCH_PAGES not in nb_page
     with pytest.raises(FileExistsError):
         (tmp_path / "other").mkdir()
         (tmp_path / "other" / "keep.txt").write_text("x")
         site.build(tmp_path / "other", only=["crypto_performer_bilstm"])
+
+
+def test_static_widgets_are_labelled():
+    nb = nbformat.read(catalog.get("deep_learning_theory_criticality").notebook, as_version=4)
+    views = [
+        (i, j)
+        for i, c in enumerate(nb.cells)
+        for j, o in enumerate(c.get("outputs", []))
+        if site.WIDGET_VIEW_MIME in o.get("data", {})
+    ]
+    assert site.label_static_widgets(nb) == len(views) >= 1
+    for i, j in views:
+        note = nb.cells[i].outputs[j + 1]
+        assert note.output_type == "display_data" and "run the notebook" in note.data["text/html"].lower()
+    nbformat.validate(nb)
+
+
+def test_launch_link():
+    p = catalog.get("lowrank_mhsa")
+    url = site.launch_link(
+        "https://hub/git-pull?repo=r&urlpath=lab%2Ftree%2Fpaperlab%2F{path}&n={name}&s={stem}", p
+    )
+    assert (
+        url
+        == "https://hub/git-pull?repo=r&urlpath=lab%2Ftree%2Fpaperlab%2Fnotebooks/01_lowrank_mhsa.ipynb&n=01_lowrank_mhsa.ipynb&s=01_lowrank_mhsa"
+    )
+
+
+def test_slide_types_cut_long_sections():
+    """A section longer than a 1280×800 slide is cut into sub-slides; hidden code leaves no empty slide."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    para = "word " * 150
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Title\n\n" + "\n\n".join([para] * 12)),
+            new_code_cell("x = 1"),
+            new_code_cell("print(x)", outputs=[new_output("stream", name="stdout", text="line\n" * 30)]),
+            new_markdown_cell("## Next\n\nshort"),
+        ]
+    )
+    site._slide_types(nb)
+    kinds = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
+    assert kinds[0] == "slide" and kinds.count("subslide") >= 3 and kinds[-1] == "slide"
+    used = 0
+    for cell, kind in zip(nb.cells, kinds, strict=True):
+        height = site._cell_height(cell, False)
+        used = height if kind != "-" else used + height
+        # a cell joins a slide only within the budget; one cell taller on its own is scaled by the deck
+        assert used <= site._SLIDE_BUDGET or used == height, (kind, used)
+    assert "".join(c.source for c in nb.cells if c.cell_type == "markdown").count("word") == 12 * 150
+    hidden = kinds[[c.source for c in nb.cells].index("x = 1")]
+    assert hidden == "-"  # no output, code hidden: continues the slide
+
+
+def test_slides_cli_code_flag(monkeypatch, tmp_path):
+    from paperlab import cli
+
+    seen = {}
+    monkeypatch.setattr(
+        site, "slides", lambda slug, out, code=False: seen.update(slug=slug, code=code) or out / "d.html"
+    )
+    assert cli.main(["slides", "lowrank_mhsa", "--out", str(tmp_path)]) == 0 and seen["code"] is False
+    assert cli.main(["slides", "01", "--code", "--out", str(tmp_path)]) == 0 and seen == {
+        "slug": "lowrank_mhsa",
+        "code": True,
+    }
 
 
 def test_slides_are_offline(tmp_path):
@@ -159,6 +249,8 @@ def test_slides_are_offline(tmp_path):
     assert not EXTERNAL.search(html)
     assert (tmp_path / "assets" / "vendor" / "reveal.js" / "dist" / "reveal.js").is_file()
     assert html.count("<section") > 5
+    assert html.count('class="paperlab-static-widget"') >= 1  # issue 27: the saved widget is labelled
+    assert not re.search(r'class="[^"]*\bjp-InputArea-editor\b', html)  # code hidden by default
 
 
 def test_html_fragment_escapes_and_draws():
