@@ -111,7 +111,6 @@ V3_PENDING: dict[str, str] = {
     "wide_deep_ntk_classification": _PART1,
     "guidance_untrainable": _PART1,
     "auto_gnn_nas": _PART1,
-    "neural_ranking_drmm": _PART1,
     "sheaf_recsys": _PART1,
     "neural_circuit_diagrams": _PART1,
     "scale_mixture_nngp": _PART1,

@@ -45,7 +45,7 @@ from sklearn.metrics import average_precision_score, ndcg_score
 from sklearn.utils.extmath import randomized_svd
 from torch import nn
 
-from paperlab.claims import Claim, Clause
+from paperlab.claims import Claim, Clause, Control
 from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import fit
 
@@ -557,38 +557,65 @@ def diagram_views() -> dict:
 CLAIM = Claim(
     slug="neural_ranking_drmm",
     statement=(
-        "on ad-hoc retrieval, the interaction-focused DRMM ranks better than the representation-focused "
-        "DSSM, and its exact-match signal matters"
+        "on ad-hoc retrieval, the interaction-focused DRMM ranks better than BM25 and than the "
+        "representation-focused DSSM, and its exact-match signal matters"
     ),
     clauses=(
         Clause("ndcg10", "test-topic nDCG@10", ">=", 0.5, kind="sanity"),
+        Clause.over_strongest("ndcg10", "nDCG@10 minus BM25's, same held-out queries and seed", ">=", 0.02),
         Clause(
-            "over_dssm", "nDCG@10 minus DSSM's (representation-focused, same vectors and budget)", ">=", 0.05
-        ),
-        Clause("over_no_exact", "nDCG@10 minus that of DRMM without the exact-match bin", ">=", 0.03),
-        Clause(
-            "vs_bm25",
-            "nDCG@10 minus BM25's (the survey: DRMM beats the classical models)",
+            "over_dssm",
+            "nDCG@10 minus DSSM's (representation-focused, same vectors and budget)",
             ">=",
-            -0.02,
-            kind="reported",
+            0.05,
+            metric="ndcg10",
+            over="DSSM",
         ),
+        Clause(
+            "over_no_exact",
+            "nDCG@10 minus that of DRMM without the exact-match bin",
+            ">=",
+            0.03,
+            metric="ndcg10",
+            over="DRMM − exact match",
+        ),
+        Clause(
+            "map_over_bm25",
+            "MAP (grade >= 1 relevant) minus BM25's: the whole ranking, not its top ten",
+            ">=",
+            0.0,
+            kind="reported",
+            metric="map",
+            over="BM25",
+        ),
+    ),
+    controls=(
+        Control(
+            "BM25",
+            "the classical ranker every IR paper compares with first (rank-bm25, k1 = 1.5, b = 0.75, no training)",
+            strongest=True,
+        ),
+        Control("DSSM", "the survey's representation-focused baseline: same vectors, queries and steps"),
+        Control(
+            "DRMM − exact match", "the mechanism's ablation: DRMM without its exact-match bin, same training"
+        ),
+    ),
+    reproduced=False,
+    budget_limited=True,
+    budget_reason=(
+        "DRMM at 300 steps; on calibration seed 1 it still improves (nDCG@10 0.709 at 300, 0.818 at 1000, "
+        "0.864 at 2000 steps), but at 2000 steps it is still below or level with BM25 on seeds 0-2 "
+        "(-0.11, +0.019, -0.003)"
     ),
 )
 
 
 def claim_rows(cmp: Comparison) -> dict[str, dict[str, float]]:
-    """Rows: DRMM (ours) and the controls DSSM and DRMM − exact match (the IDF-gating ablation is reported apart)."""
-    n = {k: v["nDCG@10"] for k, v in cmp.metrics.items()}
-    names = {"ours": "DRMM", "DSSM": "DSSM", "DRMM − exact match": "DRMM − exact match"}
+    """Rows: DRMM (ours) and the controls BM25 (strongest), DSSM and DRMM − exact match, each with its
+    nDCG@10 and MAP (the clauses subtract the compared row's; the IDF-gating ablation is reported apart)."""
+    names = {"ours": "DRMM", "BM25": "BM25", "DSSM": "DSSM", "DRMM − exact match": "DRMM − exact match"}
     return {
-        row: {
-            "ndcg10": n[m],
-            "over_dssm": n[m] - n["DSSM"],
-            "over_no_exact": n[m] - n["DRMM − exact match"],
-            "vs_bm25": n[m] - n["BM25"],
-        }
-        for row, m in names.items()
+        row: {"ndcg10": cmp.metrics[m]["nDCG@10"], "map": cmp.metrics[m]["MAP"]} for row, m in names.items()
     }
 
 
