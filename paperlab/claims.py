@@ -115,7 +115,6 @@ V3_PENDING: dict[str, str] = {
     "neural_circuit_diagrams": _PART1,
     "scale_mixture_nngp": _PART1,
     "benchmarking_gnns_pe": _PART1,
-    "hypernetworks_review": _PART1,
     "physical_ff_training": _PART1,
     "deep_learning_theory_criticality": _PART1,
     "prototype_case_based": _PART1,

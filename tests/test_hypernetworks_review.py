@@ -48,8 +48,19 @@ def test_task_hypernet_generates_a_working_target_and_regulariser_is_zero_on_its
 
 def test_run_continual_rows_match_the_claim():
     mats = m.run_continual(m.BETA, steps=3)
-    assert set(mats) == {f"hypernet β={m.BETA:g}", "hypernet β=0", "fine-tuning"}
+    assert set(mats) == {f"hypernet β={m.BETA:g}", "hypernet β=0", "fine-tuning", m.MULTIHEAD}
     assert all(r.shape == (5, 5) for r in mats.values())
     rows = m.claim_rows(mats)
-    assert set(rows) == {"ours", "hypernet β=0", "fine-tuning"}
-    m.CLAIM.check(rows)
+    assert set(rows) == {"ours", "hypernet β=0", "fine-tuning", m.MULTIHEAD}
+    table = m.CLAIM.check(rows)
+    assert m.CLAIM.strongest.row == m.MULTIHEAD
+    assert table.rows[m.MULTIHEAD]["final_acc_over_strongest"] == 0.0
+
+
+def test_multihead_baseline_keeps_old_heads_and_uses_the_task_id():
+    net = m.MultiHeadMLP(3)
+    x = torch.rand(4, 64)
+    assert not torch.equal(net(x, 0), net(x, 1))  # the task id picks the head
+    tasks = split_digits(5)[:2]
+    rows = m.train_multihead_sequence(tasks, steps=2)
+    assert [len(r) for r in rows] == [1, 2]
