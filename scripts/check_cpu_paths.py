@@ -46,8 +46,11 @@ def sanitizers(path: Path = ROOT / "tests" / "nbval_sanitize.cfg") -> list[tuple
     return [(re.compile(cfg[s]["regex"]), cfg[s]["replace"]) for s in cfg.sections()]
 
 
-def checked_texts(nb: dict, subs: list[tuple[re.Pattern, str]]) -> dict[int, str]:
-    """Code-cell index -> the sanitized text outputs of each ``# NBVAL_CHECK_OUTPUT`` cell."""
+def checked_texts(
+    nb: dict, subs: list[tuple[re.Pattern, str]], *, streams_only: bool = False
+) -> dict[int, str]:
+    """Code-cell index -> the sanitized text outputs of each ``# NBVAL_CHECK_OUTPUT`` cell (``streams_only``:
+    what it printed, without its displayed value)."""
     out, k = {}, -1
     for cell in nb["cells"]:
         if cell["cell_type"] != "code":
@@ -60,6 +63,8 @@ def checked_texts(nb: dict, subs: list[tuple[re.Pattern, str]]) -> dict[int, str
         for o in cell.get("outputs", []):
             if o.get("output_type") == "stream":
                 parts.append("".join(o["text"]))
+            elif streams_only:
+                continue
             elif "data" in o and "text/plain" in o["data"]:
                 parts.append("".join(o["data"]["text/plain"]))
             elif o.get("output_type") == "error":
@@ -69,6 +74,63 @@ def checked_texts(nb: dict, subs: list[tuple[re.Pattern, str]]) -> dict[int, str
             text = rx.sub(rep, text)
         out[k] = text
     return out
+
+
+_PROBE = r"""
+import contextlib, io, json, sys
+from IPython.core.interactiveshell import InteractiveShell
+jobs = json.loads(sys.stdin.read())
+shell = InteractiveShell.instance()
+result = {}
+for path, cells in jobs:
+    nb = json.load(open(path, encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    shell.reset(new_session=False)
+    out = {}
+    for k in [0] + [c for c in cells if c != 0]:
+        buf = io.StringIO()
+        with contextlib.redirect_stdout(buf):
+            r = shell.run_cell("".join(code[k]["source"]), silent=True, store_history=False)
+        ok = r.error_before_exec is None and r.error_in_exec is None
+        out[k] = buf.getvalue() if ok else "ERROR " + repr(r.error_in_exec or r.error_before_exec)
+    result[path] = out
+print("@@PROBE@@" + json.dumps(result))
+"""
+
+
+def run_cells(jobs: list[tuple[Path, list[int]]], env: dict[str, str]) -> dict[str, dict[int, str]]:
+    """Run, in one fresh Python process with ``env``, each notebook's setup cell (code cell 0) and then the given
+    code cells, in a namespace of its own; return what each cell printed (``"ERROR ..."`` if it raised).
+
+    The cheap form of the two-path check (``tests/test_cpu_paths.py``): checked cells that need nothing but the
+    notebook's imports and ``paperlab.setup`` run in seconds, without a kernel or the notebook's training.
+    """
+    import subprocess
+
+    full_env = {k: v for k, v in os.environ.items() if k not in OTHER_PATH}
+    full_env.update(
+        MPLBACKEND="Agg", PAPERLAB_MODE="fast", PAPERLAB_PROGRESS="0", PAPERLAB_THREADS="1", **env
+    )
+    payload = json.dumps([[str(p), cells] for p, cells in jobs])
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE],
+        input=payload,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=ROOT / "notebooks",
+        timeout=600,
+    )
+    line = [x for x in proc.stdout.splitlines() if x.startswith("@@PROBE@@")]
+    if proc.returncode or not line:
+        raise RuntimeError(f"probe process failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+    return {p: {int(k): v for k, v in cells.items()} for p, cells in json.loads(line[0][9:]).items()}
+
+
+def sanitize(text: str, subs: list[tuple[re.Pattern, str]]) -> str:
+    for rx, rep in subs:
+        text = rx.sub(rep, text)
+    return text
 
 
 def _cpu() -> float:
