@@ -1414,14 +1414,20 @@ def reproductions_table(folder: str | os.PathLike[str] | None = None) -> list[di
 
 
 def notebook_section_markdown(
-    slug: str, folder: str | os.PathLike[str] | None = None, *, figure_prefix: str = "../results/"
+    slug: str,
+    folder: str | os.PathLike[str] | None = None,
+    *,
+    figure_prefix: str | None = "../results/",
+    heading: bool = True,
 ) -> str:
     """A short ``## Reproduction`` section: the target, the committed result (read from ``results/``,
     never re-run) or "not attempted yet", and the command. ``figure_prefix`` is how the notebook
-    reaches ``results/`` (notebooks live in ``notebooks/``)."""
+    reaches ``results/`` (notebooks live in ``notebooks/``). ``figure_prefix=None`` leaves the figure out (a notebook
+    shows it from the file instead); ``heading=False`` leaves out the ``## Reproduction``
+    line (the notebook has it as a markdown cell of its own)."""
     paper = catalog.get(slug)
     spec = _spec_of(paper, _module(paper.slug))
-    lines = ["## Reproduction", ""]
+    lines = ["## Reproduction", ""] if heading else []
     if spec is None:
         lines += ["Not attempted yet: this paper has no reproduction spec (`REPRO`) yet."]
         return "\n".join(lines) + "\n"
@@ -1455,7 +1461,7 @@ def notebook_section_markdown(
             lines.append(
                 f"| {key} | {_paper_text(r)} | {_fmt(r.get('ours'))}{sd} | {rule} | {r['verdict']} |"
             )
-        if path.with_suffix(".png").is_file():
+        if figure_prefix is not None and path.with_suffix(".png").is_file():
             lines += [
                 "",
                 f"![{spec.target}: ours beside the paper]({figure_prefix}{path.with_suffix('.png').name})",
