@@ -563,6 +563,22 @@ def test_lab_runs_notebook_01_and_slider_redraws(browser, lab):
     assert not errors, errors
 
 
+def test_lab_does_not_ask_about_news(lab):
+    """Issue 27: JupyterLab asked "fetch official Jupyter news?" on first open. The settings override that
+    ``scripts/bootstrap`` (and postBuild, for a hub) installs makes "never" the default."""
+    override = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "paperlab.json"
+    if not override.is_file():
+        _missing(f"{override} is not installed: run `bash scripts/bootstrap env`")
+    url, token, _ = lab
+    with urllib.request.urlopen(
+        f"{url}/lab/api/settings/@jupyterlab/apputils-extension:notification?token={token}", timeout=30
+    ) as response:
+        settings = json.load(response)
+    props = settings["schema"]["properties"]
+    assert props["fetchNews"]["default"] == "false" and props["checkForUpdates"]["default"] is False
+    assert settings["settings"].get("fetchNews", "false") == "false"
+
+
 @pytest.mark.parametrize("slug", LAB_SAVED)
 def test_lab_save_leaves_committed_notebooks_unchanged(browser, lab, slug):
     """Issue 28: opened in JupyterLab, its kernel started, and saved with no edit, a committed notebook is
