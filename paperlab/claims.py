@@ -113,7 +113,6 @@ V3_PENDING: dict[str, str] = {
     "auto_gnn_nas": _PART1,
     "sheaf_recsys": _PART1,
     "neural_circuit_diagrams": _PART1,
-    "scale_mixture_nngp": _PART1,
     "benchmarking_gnns_pe": _PART1,
     "physical_ff_training": _PART1,
     "deep_learning_theory_criticality": _PART1,
