@@ -1058,12 +1058,12 @@ def figure(result: Mapping[str, Any], stem: str | os.PathLike[str]) -> list[Path
         tag = f" ({'; '.join(tags)})" if tags else ""
         kind = DATA_BADGES.get(result.get("data", {}).get("kind", ""), "")
         metric = result.get("metric") or result.get("spec", {}).get("metric", "")
-        fig.suptitle(
-            f"{result['number']:02d} {result['slug']} · {_wrap(str(result.get('target', '')), 90)}: "
-            f"{result['verdict']}{tag}\n{_wrap(metric, 100)} — ours: mean ± sd over {done} seed(s) on "
-            f"{result.get('device_type', '?')}; data: {kind}",
-            fontsize=9,
+        width = max(40, int(ncols * 2.5 * 12))  # characters that fit across the figure at 9 pt
+        head = (
+            f"{result['number']:02d} {result['slug']} · {result.get('target', '')}: {result['verdict']}{tag}"
         )
+        foot = f"{metric} — ours: mean ± sd over {done} seed(s) on {result.get('device_type', '?')}; data: {kind}"
+        fig.suptitle(f"{_wrap(head, width)}\n{_wrap(foot, width)}", fontsize=9)
         stem = Path(stem)
         paths = []
         for ext in (".png", ".svg"):
