@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import Claim, Clause
+from paperlab.config import own_steps
 from paperlab.data.bundled import digits
 from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import batches, fit, progress
@@ -299,7 +300,7 @@ def train(
             ]
             targets = projections([model.rec.in_features], scale=scale, seed=seed)
         opts = [torch.optim.SGD(g, lr=lr, momentum=0.9) for g in groups]
-        for _ in progress(range(epochs), desc=method):
+        for _ in progress(range(own_steps(epochs)), desc=method):
             sums = []
             for xb, yb in epoch_data():
                 if isinstance(model, TanhMLP):
