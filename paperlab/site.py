@@ -72,25 +72,15 @@ def claim_status(paper: Paper, ledger_dir: Path | None = None) -> Status:
         if not paper.has_notebook:
             return Status("no-notebook", "no notebook yet")
         return Status("no-ledger", "no seed ledger yet")
-    ledger = json.loads(path.read_text(encoding="utf-8"))
-    claim = _claim_of(ledger)
-    seeds = sorted(ledger["seeds"], key=int)
-    failing = [s for s in seeds if not claim.check(ledger["seeds"][s]["rows"]).holds]
-    span = f"seeds {', '.join(seeds)}"
-    if failing:
-        return Status("does-not-hold", f"does not hold on seeds {', '.join(failing)}", ledger)
-    if not claim.reproduced:
-        return Status("not-reproduced", f"not reproduced at this scale ({span})", ledger)
-    return Status("reproduced", f"reproduced, beats its controls ({span})", ledger)
+    ledger = claims.read_ledger(
+        path
+    )  # validated: a malformed or partial ledger raises LedgerError, naming it
+    key, text = claims.ledger_status(ledger)  # names the strongest control and the contract (v2 or v3)
+    return Status(key, text, ledger)
 
 
 def _claim_of(ledger: dict) -> claims.Claim:
-    return claims.Claim(
-        slug=ledger["slug"],
-        statement=ledger["claim"]["statement"],
-        clauses=tuple(claims.Clause(**c) for c in ledger["claim"]["clauses"]),
-        reproduced=ledger["claim"]["reproduced"],
-    )
+    return claims.claim_from_ledger(ledger)
 
 
 # --------------------------------------------------------------------------- the paper list
@@ -134,8 +124,8 @@ def papers_markdown(*, notebook_link: str = "notebooks/{stem}.ipynb", ledger_dir
 
 
 def _range(values: list[float]) -> str:
-    lo, hi = min(values), max(values)
-    return claims._fmt(lo) if lo == hi else f"{claims._fmt(lo)} – {claims._fmt(hi)}"
+    lo, hi = claims._fmt(min(values)), claims._fmt(max(values))
+    return lo if lo == hi else f"{lo} – {hi}"  # one number when both ends print alike
 
 
 def claims_markdown(papers: Iterable[Paper], *, ledger_dir: Path | None = None, doc_prefix: str = "") -> str:
@@ -188,10 +178,19 @@ def claims_markdown(papers: Iterable[Paper], *, ledger_dir: Path | None = None, 
                 vals = [float(ledger["seeds"][s]["rows"][row][c.name]) for s in seeds]
                 ok = sum(c.holds(v) for v in vals)
                 cells.append(f"{_range(vals)} ({ok}/{len(vals)} pass)")
-            label = "**ours**" if row == claims.OURS else f"control: {_md(row)}"
+            strongest = claim.strongest is not None and row == claim.strongest.row
+            label = (
+                "**ours**" if row == claims.OURS else f"control: {_md(row)}" + (" (strongest)" * strongest)
+            )
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
         lines.append("")
         lines += [f"- `{c.name}`: {_md(c.text)}" for c in claim.clauses]
+        lines += [
+            f"- {'strongest ' if c.strongest else ''}control {_md(c.row)}: {_md(c.why)}"
+            for c in getattr(claim, "controls", ()) or ()
+        ]
+        if claim.budget_limited:
+            lines.append(f"- budget-limited: {_md(claim.budget_reason or '')}")
     return "\n".join(lines) + "\n"
 
 
