@@ -42,6 +42,7 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 
 from paperlab.claims import Claim, Clause
+from paperlab.config import own_steps
 from paperlab.data.bundled import digits
 from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import batches, progress
@@ -265,7 +266,7 @@ def train_phyll(
     gen = torch.Generator().manual_seed(seed + 17)
     epoch = batches(Xtr, ytr, batch_size=64, seed=seed)
     res = Result()
-    for _ in progress(range(epochs), desc="PhyLL"):
+    for _ in progress(range(own_steps(epochs)), desc="PhyLL"):
         for xb, yb in epoch():
             phyll_step(net, opt, xb, yb, gen)
         res.curve.append(_acc(net.predict(Xte), yte))
@@ -300,7 +301,7 @@ def train_bp(run: BPRun, data: tuple, epochs: int, seed: int = 0) -> Result:
     Xtr, Xte, ytr, yte = data
     epoch = batches(Xtr, ytr, batch_size=64, seed=seed)
     res = Result()
-    for _ in progress(range(epochs), desc=f"BP ({run.mode})"):
+    for _ in progress(range(own_steps(epochs)), desc=f"BP ({run.mode})"):
         for xb, yb in epoch():
             loss = F.cross_entropy(run.net(xb, run.mode), yb)
             run.opt.zero_grad(set_to_none=True)
@@ -327,7 +328,7 @@ def train_readout(
     opt = torch.optim.Adam(head.parameters(), lr=lr)
     Atr, Ate = phys.measure(_unit_rms(Xtr)), phys.measure(_unit_rms(Xte))
     epoch = batches(Atr, ytr, batch_size=64, seed=seed)
-    for _ in range(epochs):
+    for _ in range(own_steps(epochs)):
         for ab, yb in epoch():
             loss = F.cross_entropy(head(ab), yb)
             opt.zero_grad(set_to_none=True)

@@ -39,6 +39,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
+from paperlab.config import own_steps
 from paperlab.reproduce import PaperValue, ReproSpec
 
 SPACES = ("bspline", "chebyshev", "rbf", "fourier", "wavelet")
@@ -344,7 +345,7 @@ def _train(model: nn.Module, x, y, steps: int, lr: float, losses: list[float], o
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, max(steps, 1), eta_min=lr * 0.05)
-    for t in range(steps):
+    for t in range(own_steps(steps)):
         if on_step is not None:
             on_step(t)
         loss = F.mse_loss(model(x), y)
@@ -534,6 +535,7 @@ def fit_digits(model: nn.Module, epochs: int, seed: int = 0, lr: float = 3e-3, s
     from paperlab.data.bundled import digit_images
 
     x, y, xt, yt = digit_images(seed=seed)
+    epochs = own_steps(epochs)  # under smoke 3 epochs: one per stage
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     third = max(epochs // 3, 1)
