@@ -280,6 +280,7 @@ def _index_markdown(papers: list[Paper], thumbs: dict[str, str], statuses: dict[
         ":maxdepth: 1",
         "",
         "claims",
+        "reproductions",
         "diagrams",
         "papers",
         *[f"notebooks/{p.notebook.stem}" for p in papers],
@@ -459,6 +460,8 @@ def write_sources(
         claims_markdown(papers, ledger_dir=ledger_dir, doc_prefix="notebooks/"), encoding="utf-8"
     )
     (src / "diagrams.md").write_text(_diagrams_markdown(papers), encoding="utf-8")
+    (src / "_results").mkdir(exist_ok=True)
+    (src / "reproductions.md").write_text(reproductions_markdown(src / "_results"), encoding="utf-8")
     listed = {p.slug for p in papers}
     page = papers_markdown(notebook_link="notebooks/{stem}.ipynb", ledger_dir=ledger_dir)
     # only notebooks that are in this build are links
@@ -467,6 +470,66 @@ def write_sources(
             page = page.replace(f"[{p.notebook.stem}](notebooks/{p.notebook.stem}.ipynb)", p.notebook.stem)
     (src / "papers.md").write_text(page, encoding="utf-8")
     return src
+
+
+def reproductions_markdown(figures: Path | None = None) -> str:
+    """The Reproductions page (issue 23): per paper its figure/table target, the paper's values, ours, the
+    verdict, the data badge (the paper's data, its synthetic construction, or a stand-in), device, minutes and
+    date -- read from the committed ``results/`` -- or "not attempted" with the reason. ``figures``: a folder
+    of the build to copy the result figures into (the page shows them)."""
+    from paperlab import reproduce
+
+    rows = reproduce.reproductions_table()
+    ran = [r for r in rows if r["verdict"] != "not attempted"]
+    badge = {"reproduced": "success", "direction only": "info", "not reproduced": "danger"}
+    lines = [
+        "# Reproductions",
+        "",
+        "Each paper module fixes, before any run, one named figure or table of its paper as its reproduction "
+        "target (`REPRO`): the paper's values with their sources, the data, sizes, seeds and a verdict rule per "
+        "value. `paperlab reproduce SLUG` runs it and writes `results/NN_slug.json` and a figure; nothing here "
+        "is re-run by the gallery. Verdicts: *reproduced* (every value passes its rule), *direction only* (every "
+        "direction/ordering check holds, some value is outside its tolerance), *not reproduced*, *not "
+        f"attempted*. {len(ran)} of {len(rows)} papers have a committed result.",
+        "",
+        "| # | paper | target | data | verdict | device | minutes | date |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        verdict = r["verdict"]
+        cell = (
+            f"{{bdg-{badge[verdict]}}}`{verdict}`"
+            if verdict in badge
+            else f"not attempted: {_md(r['reason'])}"
+        )
+        minutes = f"{r['minutes']:.1f}" if r.get("minutes") is not None else ""
+        lines.append(
+            f"| {r['number']:02d} | {_md(r['title'])} | {_md(r['target'] or '')} | {_md(r['data_badge'] or '')} "
+            f"| {cell} | {_md(r['device'] or '')} | {minutes} | {r['date'] or ''} |"
+        )
+    for r in ran:
+        lines += [
+            "",
+            f"## {r['number']:02d} · {_md(r['title'])}",
+            "",
+            f"**{_md(r['target'] or '')}** — {_md(r['shows'] or '')}",
+        ]
+        lines += [
+            "",
+            f"Metric: {_md(r['metric'] or '')}. Data: {_md(r['data'] or '')} ({_md(r['data_badge'] or '')}).",
+            "",
+        ]
+        lines += [
+            reproduce.notebook_section_markdown(r["slug"], heading=False, figure_prefix=None).strip(),
+        ]
+        if figures is not None and r.get("png"):
+            png = Path(r["png"])
+            if not png.is_absolute():
+                png = catalog.ROOT / png
+            if png.is_file():
+                shutil.copy2(png, figures / png.name)
+                lines += ["", f"![{_md(r['target'] or '')}: ours beside the paper](_results/{png.name})"]
+    return "\n".join(lines) + "\n"
 
 
 class OutError(OSError):

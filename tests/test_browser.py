@@ -47,7 +47,7 @@ import pytest
 from paperlab import catalog
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["index", "claims", "diagrams", "papers", "search", "genindex"]
+PAGES = ["index", "claims", "reproductions", "diagrams", "papers", "search", "genindex"]
 NOTEBOOKS = [p for p in catalog.PAPERS if p.has_notebook]
 LAB_SAVED = ("crypto_performer_bilstm",)
 """Opened and saved in Lab: 31 holds both things Lab rewrote (widget state with integral values, plotly JSON);

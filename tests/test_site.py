@@ -271,3 +271,19 @@ def test_plotly_renderer_emits_json_and_html():
         assert export.PLOTLY_MIME in bundle and "Plotly.newPlot" in bundle["text/html"]
     finally:
         pio.renderers.default = before
+
+
+def test_reproductions_page_lists_every_paper_with_its_verdict(tmp_path):
+    """Issue 23: the gallery's Reproductions page has a row per paper (target, data badge, verdict or 'not
+    attempted' with the reason) and shows each committed result's figure."""
+    from paperlab import catalog, reproduce
+
+    md = site.reproductions_markdown(tmp_path)
+    rows = [line for line in md.splitlines() if line.startswith("| ") and line[2:4].isdigit()]
+    assert len(rows) == len(catalog.PAPERS)
+    committed = [r for r in reproduce.reproductions_table() if r["verdict"] != "not attempted"]
+    for r in committed:
+        assert f"## {r['number']:02d} · " in md
+        if r.get("png"):
+            assert (tmp_path / Path(r["png"]).name).is_file()
+    assert md.count("not attempted") >= len(catalog.PAPERS) - len(committed)
