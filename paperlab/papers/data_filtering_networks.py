@@ -37,6 +37,7 @@ from sklearn.metrics import roc_auc_score, roc_curve
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
+from paperlab.config import own_steps
 from paperlab.data.bundled import digits
 from paperlab.reproduce import PaperValue, ReproSpec
 
@@ -290,7 +291,7 @@ def train_clip(
     gen = torch.Generator().manual_seed(seed)
     b = min(batch, len(pairs))
     order, pos = torch.randperm(len(pairs), generator=gen), 0
-    for _ in range(steps):
+    for _ in range(own_steps(steps)):
         if pos + b > len(pairs):
             order, pos = torch.randperm(len(pairs), generator=gen), 0
         idx = order[pos : pos + b]
@@ -339,7 +340,7 @@ def train_classifier(
     model = PixelClassifier()
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for _ in range(own_steps(steps)):
         idx = torch.randint(len(y), (min(batch, len(y)),), generator=gen)
         loss = F.cross_entropy(model(x[idx]), y[idx])
         opt.zero_grad()
@@ -420,6 +421,7 @@ def train_dfn(
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     gen = torch.Generator().manual_seed(seed)
     best, best_state, best_step, steps, aucs = -1.0, None, 0, [], []
+    max_steps = own_steps(max_steps)
     for step in range(max_steps + 1):
         if step % eval_every == 0:
             model.eval()
