@@ -40,6 +40,7 @@ from torch_geometric.nn import MLP, GATConv, GCNConv, MessagePassing
 from torch_geometric.utils import add_self_loops, degree, softmax
 
 from paperlab.claims import Claim, Clause
+from paperlab.config import own_steps
 from paperlab.data.graphs import csbm
 from paperlab.reproduce import PaperValue, ReproSpec
 
@@ -241,7 +242,7 @@ def train_eval(
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=wd)
     best_val, best_state, best_test = -1.0, None, 0.0
     t0 = time.perf_counter()
-    epochs = max(1, epochs)
+    epochs = max(1, own_steps(epochs))
     for ep in range(1, epochs + 1):
         model.train()
         opt.zero_grad()

@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
+from paperlab.config import own_steps
 from paperlab.reproduce import PaperValue, ReproSpec
 
 # --- 1. the teacher and its students ------------------------------------------------------------------
@@ -150,7 +151,7 @@ def train_teacher(data: dict, steps: int, seed: int = 0, lr: float = 3e-3) -> Re
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     x, y = data["train"]
     g = torch.Generator().manual_seed(seed)
-    for _ in range(steps):
+    for _ in range(own_steps(steps)):
         idx = torch.randint(len(x), (100,), generator=g)
         loss = F.cross_entropy(model(x[idx]), y[idx])
         opt.zero_grad(set_to_none=True)
@@ -169,7 +170,7 @@ def distill(
         target = teacher(x)
     opt = torch.optim.Adam(student.parameters(), lr=lr)
     g = torch.Generator().manual_seed(0)
-    for _ in range(steps):
+    for _ in range(own_steps(steps)):
         idx = torch.randint(len(x), (batch,), generator=g)
         loss = F.mse_loss(student(x[idx]), target[idx])
         opt.zero_grad(set_to_none=True)
