@@ -36,6 +36,7 @@ from scipy.stats import kendalltau
 from torch import nn
 
 from paperlab.claims import OURS, Claim, Clause
+from paperlab.config import own_steps
 from paperlab.reproduce import PaperValue, ReproSpec
 
 # --- 1. the search space and the super-network -----------------------------------------------------
@@ -194,7 +195,7 @@ def train_supernet(
     x, y = data["train"]
     g = torch.Generator().manual_seed(seed)
     losses = []
-    for _step in range(steps):
+    for _step in range(own_steps(steps)):
         idx = torch.randint(len(x), (batch,), generator=g)
         subs = [LARGEST, SMALLEST] + [random_subnet(rng) for _ in range(n_random)]
         loss = sum(F.cross_entropy(net(x[idx], s), y[idx]) for s in subs)
