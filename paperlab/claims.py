@@ -103,7 +103,6 @@ V3_PENDING: dict[str, str] = {
     "fccov_sdr": _PART1,
     "nested_sampling_nn_likelihood": _PART1,
     "gradient_noise_deep_nets": _PART1,
-    "forwardgnn": _PART1,
     "snn_learnable_delays": _PART1,
     "selectable_kan": _PART1,
     "mossformer2_separation": _PART1,

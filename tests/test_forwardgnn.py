@@ -62,3 +62,11 @@ def test_bad_arguments():
         f.ForwardGNN(4, layers=0)
     with pytest.raises(ValueError, match="tau must"):
         f.ForwardGNN(4, tau=0.0)
+
+
+def test_label_propagation_uses_labels_and_graph_only():
+    data = f.graph(seed=0, n=100, homophily=1.0)
+    lp = f.label_propagation(data)
+    assert lp.test_acc == 1.0  # every edge inside a class: the training labels settle every node
+    data.x = torch.randn_like(data.x)  # no features are read
+    assert f.label_propagation(data).test_acc == lp.test_acc

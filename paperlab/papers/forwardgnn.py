@@ -21,6 +21,10 @@ The comparators of the paper's node-classification table: the same GNN trained e
 backpropagation (BP) and an MLP that ignores the graph. As a negative control of the *learning*
 itself, the same SF model with its layers left at their random initialisation (same virtual nodes,
 same readout) shows what propagation and class-node similarity give without any training.
+The strongest simple alternative (contract v3) is **label propagation** (PyG ``LabelPropagation``): the
+training labels spread along the edges, no features, no training. On the earlier homophily-0.8 graph it
+reached 0.98-1.00 and passed every clause, so the claim's graph has homophily 0.5 and feature noise 0.7,
+where neither the neighbours' labels nor the features settle a node alone (chosen on seeds 0-2).
 """
 
 from __future__ import annotations
@@ -31,10 +35,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.data import Data
-from torch_geometric.nn import GCNConv
+from torch_geometric.nn import GCNConv, LabelPropagation
 from torch_geometric.nn.models import GCN, MLP
 
-from paperlab.claims import OURS, Claim, Clause
+from paperlab.claims import OURS, Claim, Clause, Control
 from paperlab.config import own_steps
 from paperlab.data.graphs import csbm
 from paperlab.nn.graphs import features_forward, fit_node_classifier, graph_forward
@@ -161,16 +165,16 @@ class ForwardGNN(nn.Module):
 # --- 3. training: forward learning, backpropagation, MLP ---------------------------------------------
 
 
-def graph(seed: int = 0, *, n: int = 600, feature_noise: float = 1.0) -> Data:
-    """The offline stand-in: a contextual SBM with 5 classes of n/5 nodes, average degree 8, homophily 0.8
-    and weak class-Gaussian features (``feature_noise`` around unit class means in R^32), split 64/16/20 into
-    train/validation/test as in the paper."""
+def graph(seed: int = 0, *, n: int = 600, feature_noise: float = 1.0, homophily: float = 0.8) -> Data:
+    """The offline stand-in: a contextual SBM with 5 classes of n/5 nodes, average degree 8, a fraction
+    ``homophily`` of each node's edges inside its class, and class-Gaussian features (``feature_noise``
+    around unit class means in R^32), split 64/16/20 into train/validation/test as in the paper."""
     return csbm(
         n=n,
         n_classes=5,
         d=32,
         avg_degree=8.0,
-        homophily=0.8,
+        homophily=homophily,
         feature_noise=feature_noise,
         split=(0.64, 0.16, 0.20),
         seed=seed,
@@ -283,6 +287,28 @@ def mlp(d_in: int, n_classes: int, *, hidden: int = 128, layers: int = 4) -> MLP
     )
 
 
+LP_GRID = {"num_layers": (3, 10, 50), "alpha": (0.5, 0.9, 0.99)}
+
+
+def label_propagation(data: Data, grid: dict | None = None) -> Result:
+    """The strongest simple alternative: label propagation (Zhou et al. 2004; PyG ``LabelPropagation``)
+    from the training nodes' labels along the graph, **no features and no training**. Its two settings
+    (propagation steps, α) are chosen on the validation nodes from ``LP_GRID``, as the GNNs choose their
+    best state on them."""
+    grid = grid or LP_GRID
+    best: Result | None = None
+    for layers in grid["num_layers"]:
+        for alpha in grid["alpha"]:
+            out = LabelPropagation(layers, alpha)(data.y, data.edge_index, mask=data.train_mask)
+            pred = out.argmax(-1)
+            val = _acc(pred, data.y, data.val_mask)
+            if best is None or val > best.val_acc:
+                best = Result(
+                    f"label propagation (L={layers}, α={alpha})", _acc(pred, data.y, data.test_mask), val
+                )
+    return best
+
+
 # --- 4. diagrams ---------------------------------------------------------------------------------------
 
 
@@ -341,53 +367,76 @@ def diagram_views() -> dict:
 # --- 5. claim -------------------------------------------------------------------------------------------
 
 LAYERS = 4
-NOISE = 1.0  # feature noise of the claim's graph: an MLP alone stays far below the GCNs
+NOISE = 0.7  # feature noise of the claim's graph: features alone give about half the nodes (the MLP)
+HOMOPHILY = 0.5  # half of each node's edges inside its class: the labels of neighbours alone are not enough
 EPOCHS = 150  # epochs per SF layer (BP and the MLP get LAYERS × EPOCHS)
-N_FAST = 600  # nodes of the claim's graph (5 classes of 120)
+N_FAST = 1000  # nodes of the claim's graph (5 classes of 200; 200 test nodes, one node = 0.005)
 UNTRAINED = "SF, untrained layers"
 MLP_ROW = "MLP (BP, no graph)"
+LP_ROW = "label propagation (no features)"
 
 CLAIM = Claim(
     slug="forwardgnn",
     statement=(
         "a GCN trained layer by layer with the single-forward local loss (no backpropagation across "
-        "layers) comes within a few points of the same GCN trained by backpropagation, and far above "
-        "an MLP"
+        "layers) beats label propagation and an MLP, and comes within a few points of the same GCN "
+        "trained by backpropagation"
     ),
     clauses=(
-        Clause("gap_bp", "test accuracy minus the BP-trained GCN's, in points", ">=", -5.0),
-        Clause("over_mlp", "test accuracy minus the MLP's, in points", ">=", 10.0),
+        Clause.over_strongest(
+            "acc", "test accuracy minus label propagation's (same graph, split and seed)", ">=", 0.05
+        ),
+        Clause("gap_bp", "test accuracy minus the BP-trained GCN's", ">=", -0.05),
+        Clause("over_mlp", "test accuracy minus the MLP's", ">=", 0.1, metric="acc", over=MLP_ROW),
         Clause(
             "over_untrained",
-            "test accuracy minus that of the same SF model with untrained layers, in points",
+            "test accuracy minus that of the same SF model with untrained layers",
             ">=",
-            2.0,
+            0.02,
+            metric="acc",
+            over=UNTRAINED,
         ),
-        Clause("acc", "test accuracy", ">=", 0.6, kind="sanity"),
+        Clause("acc", "test accuracy (200 test nodes)", ">=", 0.6, kind="sanity"),
     ),
+    controls=(
+        Control(
+            LP_ROW,
+            "the classical graph-only method: propagates training labels, no features, no training (PyG)",
+            strongest=True,
+        ),
+        Control(MLP_ROW, "the paper's graph-free comparator, same depth, width and budget"),
+        Control(UNTRAINED, "the mechanism ablated: the same SF model and readout with its layers untrained"),
+    ),
+    reproduced=False,
 )
 
 
-def claim_rows(sf: Result, untrained: Result, mlp_res: Result, bp: Result) -> dict[str, dict[str, float]]:
-    """Rows: ForwardGNN-SF (ours) and the two negative controls; BP is the reference of ``gap_bp``."""
+def claim_rows(
+    sf: Result, untrained: Result, mlp_res: Result, bp: Result, lp: Result
+) -> dict[str, dict[str, float]]:
+    """Rows: ForwardGNN-SF (ours), label propagation (strongest control), the MLP and SF with untrained
+    layers; the margin clauses subtract the compared row's accuracy, BP is the reference of ``gap_bp``."""
     rows = {}
-    for name, r in ((OURS, sf), (UNTRAINED, untrained), (MLP_ROW, mlp_res)):
-        rows[name] = {
-            "gap_bp": 100 * (r.test_acc - bp.test_acc),
-            "over_mlp": 100 * (r.test_acc - mlp_res.test_acc),
-            "over_untrained": 100 * (r.test_acc - untrained.test_acc),
-            "acc": r.test_acc,
-        }
+    for name, r in ((OURS, sf), (LP_ROW, lp), (UNTRAINED, untrained), (MLP_ROW, mlp_res)):
+        rows[name] = {"acc": r.test_acc, "gap_bp": r.test_acc - bp.test_acc}
     return rows
 
 
-def run_all(seed: int, *, epochs: int = 150, n: int = 600, feature_noise: float = 1.0) -> dict[str, Result]:
-    """SF (4 layers × ``epochs``), the untrained-layer control, BP GCN and MLP (4 × ``epochs`` each).
+def run_all(
+    seed: int,
+    *,
+    epochs: int = 150,
+    n: int = 600,
+    feature_noise: float = NOISE,
+    homophily: float = HOMOPHILY,
+) -> dict[str, Result]:
+    """SF (4 layers × ``epochs``), the untrained-layer control, BP GCN and MLP (4 × ``epochs`` each),
+    and label propagation (settings chosen on the validation nodes).
 
     Under smoke ``epochs`` is cut to :data:`paperlab.config.SMOKE_STEPS` (these are its own training
     loops, cut like ``paperlab.train.fit``'s steps), so the full path proves it runs in seconds."""
     epochs = own_steps(epochs)
-    data = graph(seed, n=n, feature_noise=feature_noise)
+    data = graph(seed, n=n, feature_noise=feature_noise, homophily=homophily)
     aug = add_virtual_nodes(data, seed=seed)
     d, c = data.num_features, aug.n_classes
     out = {
@@ -400,13 +449,14 @@ def run_all(seed: int, *, epochs: int = 150, n: int = 600, feature_noise: float 
     out["mlp"] = train_bp(
         data, mlp(d, c, layers=LAYERS), epochs=LAYERS * epochs, name="MLP", graph_input=False
     )
+    out["lp"] = label_propagation(data)
     return out
 
 
 def claim_experiment(seed: int) -> dict[str, dict[str, float]]:
-    """Fast-mode runs of SF, its untrained-layer control, BP GCN and MLP on one CSBM per seed."""
-    r = run_all(seed, epochs=EPOCHS, n=N_FAST, feature_noise=NOISE)
-    return claim_rows(r["sf"], r["untrained"], r["mlp"], r["bp"])
+    """Fast-mode runs of SF, its untrained-layer control, BP GCN, MLP and label propagation on one CSBM per seed."""
+    r = run_all(seed, epochs=EPOCHS, n=N_FAST)
+    return claim_rows(r["sf"], r["untrained"], r["mlp"], r["bp"], r["lp"])
 
 
 # --- Reproduction target (issue 23): fixed before any run --------------------------------------
