@@ -412,6 +412,7 @@ def agnn_search(
     trains ``shared_epochs`` instead of ``epochs`` (if it inherited at least one layer)."""
     if budget < 1:
         raise ValueError(f"budget must be >= 1; got {budget}")
+    epochs, shared_epochs = own_steps(epochs), own_steps(shared_epochs)  # read before seeding
     rng = np.random.default_rng(seed)
     gen = torch.Generator().manual_seed(seed)
     rcc = RCC(seed=seed)
@@ -441,6 +442,7 @@ def agnn_search(
 
 def random_search(data: Data, n_classes: int, *, budget: int, epochs: int, seed: int = 0) -> Search:
     """The control: ``budget`` architectures drawn uniformly from the space, each trained from scratch."""
+    epochs = own_steps(epochs)  # read before seeding (a first own_steps call may run paperlab.setup)
     rng = np.random.default_rng(seed + 10_000)
     out = Search("random search")
     seen: set[Arch] = set()
@@ -459,6 +461,7 @@ def retrain(
     arch_or_name: Arch | str, data: Data, n_classes: int, *, epochs: int, seeds: Sequence[int]
 ) -> tuple[float, float]:
     """Mean (val, test) accuracy of an architecture (or a handcrafted model name) trained from scratch."""
+    epochs = own_steps(epochs)  # read before seeding (a first own_steps call may run paperlab.setup)
     vals, tests = [], []
     for s in seeds:
         torch.manual_seed(s)

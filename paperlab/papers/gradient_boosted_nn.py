@@ -27,6 +27,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import Claim, Clause
+from paperlab.config import own_steps
 from paperlab.reproduce import PaperValue, ReproSpec
 from paperlab.train import batches, fit
 
@@ -168,6 +169,7 @@ def fit_gbnn(
         raise ValueError(f"subsample must be in (0, 1]; got {subsample}")
     if n_stages < 1 or units < 1:
         raise ValueError(f"n_stages and units must be >= 1; got {n_stages}, {units}")
+    max_iter = own_steps(max_iter)  # each stage's L-BFGS iterations: 3 under smoke (read before seeding)
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
     x = x.double()
@@ -214,7 +216,9 @@ def train_joint(
             lr=3e-3,
         )
         return net
-    opt = torch.optim.LBFGS(net.parameters(), lr=1.0, max_iter=steps, line_search_fn="strong_wolfe")
+    opt = torch.optim.LBFGS(
+        net.parameters(), lr=1.0, max_iter=own_steps(steps), line_search_fn="strong_wolfe"
+    )
 
     def closure() -> torch.Tensor:
         opt.zero_grad()
