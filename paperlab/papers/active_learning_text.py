@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from paperlab.claims import Claim, Clause
-from paperlab.config import current
+from paperlab.config import current, own_steps
 from paperlab.reproduce import PaperValue, ReproSpec
 
 STRATEGIES = ("random", "least confidence", "entropy", "margin", "BALD", "EGL", "coreset")
@@ -125,7 +125,7 @@ def train_classifier(
     pool: TextPool, labelled: np.ndarray, *, steps: int | None = None, seed: int = 0
 ) -> FastText:
     """A fresh fastText classifier, full-batch Adam on the labelled documents (``steps``: 60 fast / 300 full)."""
-    steps = current().budget(60, 300) if steps is None else steps
+    steps = own_steps(current().budget(60, 300) if steps is None else steps)
     torch.manual_seed(seed)
     model = FastText(pool.vocab, pool.n_classes)
     opt = torch.optim.Adam(model.parameters(), lr=0.03, weight_decay=1e-4)
