@@ -229,7 +229,7 @@ def fit_generator(
     w = torch.ones(len(bases), dtype=torch.float64, requires_grad=True)
     opt = torch.optim.Adam([w], lr=lr, betas=(0.9, 0.99), weight_decay=1e-5)
     best, best_alpha, losses = float("inf"), None, []
-    for _ in range(epochs if len(bases) > 1 else 1):
+    for _ in range(own_steps(epochs) if len(bases) > 1 else 1):
         alpha = torch.softmax(w, 0)
         gen = torch.einsum("k,kij->ij", alpha, stack)
         loss = ot.gromov.gromov_wasserstein2(gen, tgt, p, q, loss_fun="square_loss")
