@@ -107,7 +107,6 @@ V3_PENDING: dict[str, str] = {
     "selectable_kan": _PART1,
     "mossformer2_separation": _PART1,
     "pfn_bayesian_transformer": _PART1,
-    "wide_deep_ntk_classification": _PART1,
     "guidance_untrainable": _PART1,
     "auto_gnn_nas": _PART1,
     "sheaf_recsys": _PART1,

@@ -99,6 +99,11 @@ def test_singular_limit_rows_one_nn_never_agrees_on_the_split():
     lim = wd.singular_limit(0, n_train=60, n_test=200)
     rows = lim.rows()
     assert rows["1-NN"]["hilbert_on_split"] == 0.0
-    assert set(rows) == {"ours", "1-NN", "ReLU NTK L=10", "ReLU NTK L=200"}
+    assert set(rows) == {"ours", wd.WRONG_D, "1-NN", "ReLU NTK L=10", "ReLU NTK L=200"}
+    assert wd.CLAIM.strongest.row == wd.WRONG_D
+    table = wd.CLAIM.check(rows)
+    assert table.rows[wd.WRONG_D]["exponent_gap_over_strongest"] == 0.0
+    # the wrong-d activation is the same construction: its depth-infinity exponent is its own d, not 4
+    assert nl.singular_exponent(nl.golden_singular_coeffs(wd.WRONG_DIM)) == pytest.approx(wd.WRONG_DIM)
     with pytest.raises(ValueError, match="dim must be 4"):
         wd.singular_limit(0, dim=3)
