@@ -110,7 +110,10 @@ def refresh(paths: list[Path]) -> list[bool]:
     for path, (nb, i, before), ran in zip(paths, prepared, mini.cells, strict=True):
         cell = nb.cells[i]
         cell.outputs = ran.outputs
-        cell.execution_count = None
+        # a cell with outputs needs an execution count (nbval: "Unrun reference cell has outputs"): the next
+        # one after the notebook's own run
+        others = [c.execution_count or 0 for c in nb.cells if c.cell_type == "code" and c is not cell]
+        cell.execution_count = max(others, default=0) + 1
         cell.metadata = {}
         nbformat.write(nb, path)
         to_lab_form(path)
