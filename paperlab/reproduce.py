@@ -592,17 +592,10 @@ def _cpu_model() -> str | None:
 
 
 def _versions() -> dict[str, str]:
-    import numpy
-    import torch
+    """The package versions a result records: the same ones a seed ledger records."""
+    from paperlab.claims import _versions as ledger_versions
 
-    import paperlab
-
-    return {
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "numpy": numpy.__version__,
-        "paperlab": paperlab.__version__,
-    }
+    return ledger_versions()
 
 
 def _now() -> str:
